@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The six counters of the seed API, in usable bytes. Exact under threads
+ * without a lock: plain arithmetic while the process has one thread (as
+ * glibc itself decides with __libc_single_threaded), atomics afterwards.
+ */
+#ifndef MSTAT_COUNTERS_H
+#define MSTAT_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/single_threaded.h>
+
+struct mstat_counters {
+	uint64_t allocations;
+	uint64_t allocated;
+	uint64_t deallocations;
+	uint64_t deallocated;
+	/* Net usable bytes since start or the last reset. Signed: freeing a
+	 * block allocated before a reset takes it below zero. */
+	int64_t in_use;
+	int64_t peak_in_use;
+} __attribute__((aligned(64)));
+
+extern struct mstat_counters mstat_ctr;
+
+#define MSTAT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MSTAT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+static inline void mstat_counters_alloc(size_t n)
+{
+	struct mstat_counters *c = &mstat_ctr;
+
+	if (MSTAT_LIKELY(__libc_single_threaded)) {
+		c->allocations++;
+		c->allocated += n;
+		c->in_use += (int64_t)n;
+		if (c->in_use > c->peak_in_use)
+			c->peak_in_use = c->in_use;
+	} else {
+		int64_t now, peak;
+
+		__atomic_fetch_add(&c->allocations, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->allocated, n, __ATOMIC_RELAXED);
+		now = __atomic_add_fetch(&c->in_use, (int64_t)n, __ATOMIC_RELAXED);
+		peak = __atomic_load_n(&c->peak_in_use, __ATOMIC_RELAXED);
+		while (now > peak &&
+		       !__atomic_compare_exchange_n(&c->peak_in_use, &peak, now, 1,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
+}
+
+static inline void mstat_counters_free(size_t n)
+{
+	struct mstat_counters *c = &mstat_ctr;
+
+	if (MSTAT_LIKELY(__libc_single_threaded)) {
+		c->deallocations++;
+		c->deallocated += n;
+		c->in_use -= (int64_t)n;
+	} else {
+		__atomic_fetch_add(&c->deallocations, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->deallocated, n, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&c->in_use, (int64_t)n, __ATOMIC_RELAXED);
+	}
+}
+
+/* A snapshot, each field read atomically. */
+void mstat_counters_get(struct mstat_counters *out);
+
+/* Zeroes all six (the seed's reset semantics: in_use and the peak then
+ * count from the reset). */
+void mstat_counters_reset(void);
+
+/* In a fork child: the tallies start again, in_use stays (the child holds
+ * the inherited blocks) and becomes the peak. */
+void mstat_counters_fork_child(void);
+
+#endif

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The log writer. A per-process file is written through a MAP_SHARED window
+ * whose blocks fallocate reserved beforehand: an entry is in the page cache
+ * the moment it is copied, so _exit, abort, a fatal signal or SIGKILL lose
+ * nothing, and a full disk fails a syscall here instead of raising SIGBUS
+ * in the program. Shared streams (fd 1022) get whole batches of entries of
+ * at most PIPE_BUF bytes, each headed by the writer's pid.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/single_threaded.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "counters.h"
+#include "fmt.h"
+#include "sys.h"
+
+#define PAGE_SIZE_ 4096u
+#define WIN_FIRST (64u << 10)	/* most processes of a build never need more */
+#define WIN_NEXT (4u << 20)
+#define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
+#define STREAM_FLUSH_NS 10000000u
+#define ENTRY_MAX 160
+
+/* Per-thread state. initial-exec: the default TLS model may call malloc. */
+struct tstate {
+	uint8_t depth;		/* inside the writer: nested events are pended */
+	uint8_t flushing;
+	uint16_t pend_len;
+	uint32_t lost;
+	char pend[248];		/* entries made by signal handlers meanwhile */
+};
+static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
+
+static struct {
+	enum mstat_sink_kind kind;
+	bool enabled;
+	bool failed;
+	/* file sink */
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	bool direct;		/* sealed: entries go through pwrite */
+	char *win;
+	uint64_t win_off;	/* file offset of the window */
+	size_t win_len;
+	size_t pos;		/* next entry, inside the window */
+	uint64_t file_len;	/* bytes reserved in the file */
+	char path[PATH_MAX];
+	/* stream sink */
+	bool buffered;
+	bool owned;
+	uint64_t last_flush;
+	size_t blen;
+	size_t pidline_len;
+	char pidline[32];
+	char buf[STREAM_BATCH];
+	/* TIME entries */
+	uint64_t last_tick;
+} W = { .fd = -1, .enabled = true };
+
+bool mstat_log_on;
+static uint32_t wlock;
+
+static const struct {
+	char name[16];
+	uint8_t len;
+} ev_names[] = {
+#define EV(e, s) [e] = { s, sizeof(s) - 1 }
+	EV(MSTAT_EV_MALLOC, "malloc"),
+	EV(MSTAT_EV_CALLOC, "calloc"),
+	EV(MSTAT_EV_MEMALIGN, "memalign"),
+	EV(MSTAT_EV_POSIX_MEMALIGN, "posix_memalign"),
+	EV(MSTAT_EV_ALIGNED_ALLOC, "aligned_alloc"),
+	EV(MSTAT_EV_VALLOC, "valloc"),
+	EV(MSTAT_EV_PVALLOC, "pvalloc"),
+	EV(MSTAT_EV_REALLOC_ALLOC, "realloc-alloc"),
+	EV(MSTAT_EV_FREE, "free"),
+	EV(MSTAT_EV_REALLOC_FREE, "realloc-free"),
+	EV(MSTAT_EV_REALLOC_INPLACE, "realloc-inplace"),
+	EV(MSTAT_EV_REALLOC_REALLOC, "realloc-realloc"),
+#undef EV
+};
+
+static void update_on(void)
+{
+	__atomic_store_n(&mstat_log_on, W.kind != MSTAT_SINK_NONE && W.enabled && !W.failed,
+			 __ATOMIC_RELAXED);
+}
+
+/* ---- lock: a three-state futex mutex, taken only with several threads ---- */
+
+void mstat_log_lock(void)
+{
+	uint32_t c = 0;
+
+	if (MSTAT_LIKELY(__atomic_compare_exchange_n(&wlock, &c, 1, 0, __ATOMIC_ACQUIRE,
+						     __ATOMIC_RELAXED)))
+		return;
+	for (int spin = 0; spin < 100; spin++) {
+		__builtin_ia32_pause();
+		c = 0;
+		if (__atomic_compare_exchange_n(&wlock, &c, 1, 0, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	while (__atomic_exchange_n(&wlock, 2, __ATOMIC_ACQUIRE) != 0)
+		syscall(SYS_futex, &wlock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+}
+
+void mstat_log_unlock(void)
+{
+	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) == 2)
+		syscall(SYS_futex, &wlock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* ---- file sink ---- */
+
+static void log_fail(void)
+{
+	W.failed = true;
+	update_on();
+	if (W.kind == MSTAT_SINK_FILE && W.win) {
+		uint64_t end = W.win_off + W.pos;
+
+		munmap(W.win, W.win_len);
+		W.win = NULL;
+		W.win_len = 0;
+		W.win_off = end;
+		W.pos = 0;
+		if (W.fd >= 0)
+			(void)!ftruncate(W.fd, (off_t)end);
+	}
+}
+
+/* Makes sure W.fd is still our file: programs close every descriptor or
+ * dup2 over ours. Never closes a number that may now be the program's. */
+static int file_fd_check(void)
+{
+	struct stat st;
+	int fd;
+
+	if (W.fd >= 0 && fstat(W.fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino)
+		return 0;
+	fd = open(W.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_dev != W.dev || st.st_ino != W.ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	fd = mstat_fd_high(fd);
+	if (fd < 0)
+		return fd;
+	W.fd = fd;
+	return 0;
+}
+
+static int file_reserve(uint64_t size)
+{
+	int r;
+
+	if (size <= W.file_len)
+		return 0;
+	r = file_fd_check();
+	if (r < 0)
+		return r;
+	if (fallocate(W.fd, 0, (off_t)W.file_len, (off_t)(size - W.file_len)) < 0) {
+		if (errno != EOPNOTSUPP && errno != ENOSYS)
+			return -errno;
+		/* No fallocate (some network file systems): a sparse file,
+		 * which a full disk can turn into SIGBUS. */
+		if (ftruncate(W.fd, (off_t)size) < 0)
+			return -errno;
+	}
+	W.file_len = size;
+	return 0;
+}
+
+static int file_next_window(void)
+{
+	uint64_t end = W.win_off + W.pos;
+	uint64_t off = end & ~(uint64_t)(PAGE_SIZE_ - 1);
+	size_t len = end < WIN_FIRST / 2 ? WIN_FIRST : WIN_NEXT;
+	void *win;
+	int r;
+
+	r = file_reserve(off + len);
+	if (r < 0)
+		return r;
+	if (W.win)
+		munmap(W.win, W.win_len);
+	W.win = NULL;
+	win = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
+	if (win == MAP_FAILED) {
+		W.win_off = end;
+		W.pos = 0;
+		W.win_len = 0;
+		return -errno;
+	}
+	W.win = win;
+	W.win_off = off;
+	W.win_len = len;
+	W.pos = (size_t)(end - off);
+	W.direct = false;
+	return 0;
+}
+
+static void file_put_slow(const char *p, size_t len)
+{
+	if (W.direct) {
+		if (file_fd_check() < 0 ||
+		    mstat_pwrite_all(W.fd, p, len, (off_t)W.win_off) < 0) {
+			log_fail();
+			return;
+		}
+		W.win_off += len;
+		if (W.win_off > W.file_len)
+			W.file_len = W.win_off;
+		return;
+	}
+	while (len) {
+		size_t room = W.win_len - W.pos, n;
+
+		if (!room) {
+			if (file_next_window() < 0) {
+				log_fail();
+				return;
+			}
+			continue;
+		}
+		n = len < room ? len : room;
+		memcpy(W.win + W.pos, p, n);
+		W.pos += n;
+		p += n;
+		len -= n;
+	}
+}
+
+/* ---- stream sink ---- */
+
+static void stream_flush(void)
+{
+	struct stat st;
+
+	if (!W.blen)
+		return;
+	if (W.owned && (fstat(W.fd, &st) < 0 || st.st_dev != W.dev || st.st_ino != W.ino)) {
+		W.blen = 0;
+		log_fail();
+		return;
+	}
+	if (mstat_write_all(W.fd, W.buf, W.blen) < 0) {
+		W.blen = 0;
+		log_fail();
+		return;
+	}
+	W.blen = 0;
+}
+
+static void stream_put(const char *p, size_t len)
+{
+	if (!W.buffered) {
+		/* One write per entry, as the seed API's users read it. */
+		char one[STREAM_BATCH];
+
+		if (W.pidline_len + len <= sizeof(one)) {
+			memcpy(one, W.pidline, W.pidline_len);
+			memcpy(one + W.pidline_len, p, len);
+			if (mstat_write_all(W.fd, one, W.pidline_len + len) < 0)
+				log_fail();
+		} else if (mstat_write_all(W.fd, p, len) < 0) {
+			log_fail();
+		}
+		return;
+	}
+	if (W.blen && W.blen + len > sizeof(W.buf))
+		stream_flush();
+	if (!W.blen) {
+		memcpy(W.buf, W.pidline, W.pidline_len);
+		W.blen = W.pidline_len;
+	}
+	if (W.blen + len > sizeof(W.buf)) {
+		/* Longer than a batch (a huge header line): not atomic. */
+		stream_flush();
+		if (mstat_write_all(W.fd, p, len) < 0)
+			log_fail();
+		return;
+	}
+	memcpy(W.buf + W.blen, p, len);
+	W.blen += len;
+}
+
+/* ---- entries ---- */
+
+static inline void sink_put(const char *p, size_t len)
+{
+	if (MSTAT_LIKELY(W.kind == MSTAT_SINK_FILE)) {
+		if (MSTAT_LIKELY(len <= W.win_len - W.pos)) {
+			memcpy(W.win + W.pos, p, len);
+			W.pos += len;
+			return;
+		}
+		file_put_slow(p, len);
+	} else if (W.kind == MSTAT_SINK_STREAM) {
+		stream_put(p, len);
+	}
+}
+
+static char *fmt_control(char *e, const char *type, uint64_t a, uint64_t b)
+{
+	*e++ = '+';
+	*e++ = ' ';
+	e = mstat_fmt_str(e, type);
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, a);
+	*e++ = ' ';
+	return mstat_fmt_hex(e, b);
+}
+
+static inline char *fmt_end(char *e)
+{
+	memcpy(e, "\n-\n", 3);
+	return e + 3;
+}
+
+/* A TIME entry whenever the coarse monotonic clock (a vDSO read, no
+ * syscall) has moved: heap over time at its resolution. */
+static inline void tick(void)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (MSTAT_LIKELY(now == W.last_tick))
+		return;
+	W.last_tick = now;
+
+	char rec[64];
+	char *e = fmt_end(fmt_control(rec, "TIME", now, 0));
+
+	sink_put(rec, (size_t)(e - rec));
+	if (W.kind == MSTAT_SINK_STREAM && now - W.last_flush >= STREAM_FLUSH_NS) {
+		W.last_flush = now;
+		stream_flush();
+	}
+}
+
+static void put_lost_locked(struct tstate *t)
+{
+	char rec[64];
+	char *e = fmt_end(fmt_control(rec, "LOST", t->lost, 0));
+
+	t->lost = 0;
+	sink_put(rec, (size_t)(e - rec));
+}
+
+static void flush_pending_locked(struct tstate *t)
+{
+	/* A signal handler that allocates during this copy is counted as
+	 * lost rather than raced with. */
+	t->flushing = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (t->pend_len) {
+		sink_put(t->pend, t->pend_len);
+		t->pend_len = 0;
+	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->flushing = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (t->lost)
+		put_lost_locked(t);
+}
+
+static void pend(struct tstate *t, const char *p, size_t len)
+{
+	if (!t->flushing && t->pend_len + len <= sizeof(t->pend)) {
+		memcpy(t->pend + t->pend_len, p, len);
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->pend_len = (uint16_t)(t->pend_len + len);
+	} else {
+		t->lost++;
+	}
+}
+
+static void put_entry(const char *p, size_t len, bool held)
+{
+	struct tstate *t = &tls;
+	bool lk;
+	int err;
+
+	if (held) {
+		if (mstat_log_on) {
+			tick();
+			sink_put(p, len);
+		}
+		return;
+	}
+	if (t->depth) {
+		pend(t, p, len);
+		return;
+	}
+	err = errno;
+	t->depth = 1;
+	if (MSTAT_UNLIKELY(mstat_fork_guard && !*mstat_fork_guard))
+		mstat_proc_after_clone();
+	lk = !__libc_single_threaded;
+	if (lk)
+		mstat_log_lock();
+	if (mstat_log_on) {
+		tick();
+		sink_put(p, len);
+		if (MSTAT_UNLIKELY(t->pend_len || t->lost))
+			flush_pending_locked(t);
+	}
+	if (lk)
+		mstat_log_unlock();
+	t->depth = 0;
+	errno = err;
+}
+
+void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
+{
+	char rec[ENTRY_MAX];
+	char *e = rec;
+
+	*e++ = '+';
+	*e++ = ' ';
+	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
+	e += ev_names[ev].len;
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, req);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)p);
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, usable);
+	e = fmt_end(e);
+	put_entry(rec, (size_t)(e - rec), false);
+}
+
+void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
+{
+	char rec[ENTRY_MAX];
+	char *e = rec;
+
+	*e++ = '+';
+	*e++ = ' ';
+	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
+	e += ev_names[ev].len;
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, usable);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)p);
+	e = fmt_end(e);
+	put_entry(rec, (size_t)(e - rec), false);
+}
+
+void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
+		       size_t old_usable, bool held)
+{
+	enum mstat_ev ev = newp == oldp ? MSTAT_EV_REALLOC_INPLACE : MSTAT_EV_REALLOC_REALLOC;
+	char rec[ENTRY_MAX];
+	char *e = rec;
+
+	*e++ = '+';
+	*e++ = ' ';
+	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
+	e += ev_names[ev].len;
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, req);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)newp);
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, usable);
+	*e++ = ' ';
+	if (ev == MSTAT_EV_REALLOC_REALLOC) {
+		e = mstat_fmt_hex(e, (uintptr_t)oldp);
+		*e++ = ' ';
+	}
+	e = mstat_fmt_u64(e, old_usable);
+	e = fmt_end(e);
+	put_entry(rec, (size_t)(e - rec), held);
+}
+
+bool mstat_log_hold(void)
+{
+	struct tstate *t = &tls;
+
+	if (!mstat_log_on || __libc_single_threaded || t->depth)
+		return false;
+	t->depth = 1;
+	mstat_log_lock();
+	return true;
+}
+
+void mstat_log_unhold(bool held)
+{
+	struct tstate *t = &tls;
+	int err;
+
+	if (!held)
+		return;
+	err = errno;
+	if (mstat_log_on && (t->pend_len || t->lost))
+		flush_pending_locked(t);
+	mstat_log_unlock();
+	t->depth = 0;
+	errno = err;
+}
+
+void mstat_log_put_locked(const char *text, size_t len)
+{
+	if (mstat_log_on)
+		sink_put(text, len);
+}
+
+void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail)
+{
+	char rec[ENTRY_MAX + PATH_MAX];
+	char *e = fmt_control(rec, type, a, b);
+
+	if (tail) {
+		size_t n = strnlen(tail, PATH_MAX);
+
+		*e++ = ' ';
+		memcpy(e, tail, n);
+		e += n;
+	}
+	e = fmt_end(e);
+	put_entry(rec, (size_t)(e - rec), false);
+}
+
+int mstat_log_open_file(int fd, const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+
+	if (n >= sizeof(W.path))
+		return -ENAMETOOLONG;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	memcpy(W.path, path, n + 1);
+	W.kind = MSTAT_SINK_FILE;
+	W.fd = fd;
+	W.dev = st.st_dev;
+	W.ino = st.st_ino;
+	W.direct = false;
+	W.win = NULL;
+	W.win_off = 0;
+	W.win_len = 0;
+	W.pos = 0;
+	W.file_len = (uint64_t)st.st_size;
+	W.failed = false;
+	W.last_tick = 0;
+	int r = file_next_window();
+
+	if (r < 0) {
+		W.kind = MSTAT_SINK_NONE;
+		W.fd = -1;
+		update_on();
+		return r;
+	}
+	update_on();
+	return 0;
+}
+
+void mstat_log_open_stream(int fd, bool buffered, bool owned)
+{
+	struct stat st;
+
+	if (W.kind == MSTAT_SINK_STREAM)
+		stream_flush();
+	W.kind = MSTAT_SINK_STREAM;
+	W.fd = fd;
+	W.buffered = buffered;
+	W.owned = owned;
+	W.blen = 0;
+	W.failed = false;
+	W.last_tick = 0;
+	if (owned && fstat(fd, &st) == 0) {
+		W.dev = st.st_dev;
+		W.ino = st.st_ino;
+	}
+	update_on();
+}
+
+void mstat_log_close(void)
+{
+	if (W.kind == MSTAT_SINK_FILE) {
+		mstat_log_seal_locked();
+		if (W.fd >= 0)
+			close(W.fd);
+	} else if (W.kind == MSTAT_SINK_STREAM) {
+		stream_flush();
+		if (W.owned)
+			close(W.fd);
+	}
+	W.fd = -1;
+	W.kind = MSTAT_SINK_NONE;
+	update_on();
+}
+
+enum mstat_sink_kind mstat_log_sink(void)
+{
+	return W.kind;
+}
+
+uint64_t mstat_log_offset(void)
+{
+	return W.kind == MSTAT_SINK_FILE ? W.win_off + W.pos : 0;
+}
+
+void mstat_log_set_pid(pid_t pid)
+{
+	char *e = mstat_fmt_str(W.pidline, "# PID ");
+
+	e = mstat_fmt_u64(e, (uint64_t)pid);
+	*e++ = '\n';
+	W.pidline_len = (size_t)(e - W.pidline);
+}
+
+void mstat_log_seal_locked(void)
+{
+	if (W.kind == MSTAT_SINK_STREAM) {
+		stream_flush();
+		return;
+	}
+	if (W.kind != MSTAT_SINK_FILE || W.direct || W.failed)
+		return;
+	uint64_t end = W.win_off + W.pos;
+
+	if (W.win)
+		munmap(W.win, W.win_len);
+	W.win = NULL;
+	W.win_len = 0;
+	W.win_off = end;
+	W.pos = 0;
+	W.direct = true;
+	if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
+		W.file_len = end;
+}
+
+void mstat_log_remap_locked(void)
+{
+	if (W.kind == MSTAT_SINK_FILE && W.direct && !W.failed && file_next_window() < 0)
+		log_fail();
+}
+
+void mstat_log_forget_in_child(void)
+{
+	struct tstate *t = &tls;
+
+	wlock = 0;
+	t->depth = 0;
+	t->flushing = 0;
+	t->pend_len = 0;
+	t->lost = 0;
+	if (W.kind == MSTAT_SINK_FILE) {
+		/* The mapping and descriptor are copies; unmapping and closing
+		 * them here leaves the parent's file alone. */
+		if (W.win)
+			munmap(W.win, W.win_len);
+		if (W.fd >= 0)
+			close(W.fd);
+		W.win = NULL;
+		W.win_len = 0;
+		W.fd = -1;
+		W.kind = MSTAT_SINK_NONE;
+	} else if (W.kind == MSTAT_SINK_STREAM) {
+		W.blen = 0;	/* the parent flushed before forking */
+	}
+	W.last_tick = 0;
+	update_on();
+}
+
+void mstat_log_enable(bool on)
+{
+	W.enabled = on;
+	update_on();
+}
+
+bool mstat_log_enabled(void)
+{
+	return W.enabled;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The log writer: formats entries and puts them into the sink (a mapped
+ * per-process file, or a shared stream such as fd 1022). Entries are whole
+ * and in the order the allocator saw them; a process killed at any point
+ * leaves every entry whose call had returned.
+ */
+#ifndef MSTAT_LOG_H
+#define MSTAT_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum mstat_ev {
+	MSTAT_EV_MALLOC,
+	MSTAT_EV_CALLOC,
+	MSTAT_EV_MEMALIGN,
+	MSTAT_EV_POSIX_MEMALIGN,
+	MSTAT_EV_ALIGNED_ALLOC,
+	MSTAT_EV_VALLOC,
+	MSTAT_EV_PVALLOC,
+	MSTAT_EV_REALLOC_ALLOC,
+	MSTAT_EV_FREE,
+	MSTAT_EV_REALLOC_FREE,
+	MSTAT_EV_REALLOC_INPLACE,
+	MSTAT_EV_REALLOC_REALLOC,
+};
+
+enum mstat_sink_kind {
+	MSTAT_SINK_NONE,
+	MSTAT_SINK_FILE,   /* our own file, written through a shared mapping */
+	MSTAT_SINK_STREAM, /* a descriptor other processes may share */
+};
+
+/* True while entries are to be logged: a sink exists, the API has not
+ * turned logging off, and no error has stopped it. Read on every event. */
+extern bool mstat_log_on;
+
+void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable);
+void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable);
+void mstat_log_realloc(const void *newp, size_t req, size_t usable,
+		       const void *oldp, size_t old_usable, bool held);
+
+/* Around a realloc in a multi-threaded process: the old block returns to
+ * the allocator inside realloc, and another thread may receive it and log
+ * it before this thread logs the move. Holding the writer across the call
+ * keeps the log in allocator order. Returns whether it holds. */
+bool mstat_log_hold(void);
+void mstat_log_unhold(bool held);
+
+/* Writer control for the lifecycle code (process.c); all take the writer
+ * lock themselves unless noted. */
+void mstat_log_lock(void);
+void mstat_log_unlock(void);
+
+/* Puts text made of whole lines (header lines, control entries). Caller
+ * holds the lock. */
+void mstat_log_put_locked(const char *text, size_t len);
+
+/* Puts one control entry "+ TYPE A 0xB[ TAIL]\n-\n". */
+void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail);
+
+/* Sink set-up. The file sink takes ownership of fd (already high and
+ * close-on-exec) and remembers path to reopen it if the program closes or
+ * replaces the descriptor. 0 or -errno. */
+int mstat_log_open_file(int fd, const char *path);
+/* A stream: buffered (fd 1022: batches of up to PIPE_BUF) or one write per
+ * entry (an fd the program set through the API). fd is owned when owned. */
+void mstat_log_open_stream(int fd, bool buffered, bool owned);
+void mstat_log_close(void);
+enum mstat_sink_kind mstat_log_sink(void);
+
+/* Byte offset of the next entry in the file sink (the fork point). */
+uint64_t mstat_log_offset(void);
+
+/* Stream batches say whose entries follow. */
+void mstat_log_set_pid(pid_t pid);
+
+/* Makes everything written so far durable against the process ending now:
+ * flushes a stream, trims and unmaps a file (later entries go through
+ * pwrite until mstat_log_remap). Caller holds the lock. */
+void mstat_log_seal_locked(void);
+void mstat_log_remap_locked(void);
+
+/* In a fork child: drops the parent's sink without touching the parent's
+ * file, and resets the lock. */
+void mstat_log_forget_in_child(void);
+
+/* Turns logging on/off as the API asks (a sink must exist to turn on). */
+void mstat_log_enable(bool on);
+bool mstat_log_enabled(void);
+
+/* Called on the logging path when the fork guard shows a child made
+ * without fork handlers; defined in process.c. */
+void mstat_proc_after_clone(void);
+extern volatile uint32_t *mstat_fork_guard;
+
+#endif

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The names malloc-stat.so exports: the glibc allocator, the exec family,
+ * fork and _exit, and the seed's runtime API. Each is a short forward into
+ * the hidden core. The real allocator is reached through glibc's exported
+ * __libc_* entry points: no dlsym, no bootstrap arena.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <malloc-stat/api.h>
+
+#include "counters.h"
+#include "log.h"
+#include "process.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+extern void *__libc_valloc(size_t);
+extern void *__libc_pvalloc(size_t);
+
+static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
+{
+	if (MSTAT_LIKELY(p != NULL)) {
+		size_t usable = malloc_usable_size(p);
+
+		mstat_proc_ensure();
+		mstat_counters_alloc(usable);
+		if (mstat_log_on)
+			mstat_log_alloc(ev, p, req, usable);
+	}
+	return p;
+}
+
+static inline void on_free(enum mstat_ev ev, void *p)
+{
+	size_t usable = malloc_usable_size(p);
+
+	mstat_proc_ensure();
+	mstat_counters_free(usable);
+	if (mstat_log_on)
+		mstat_log_free(ev, p, usable);
+}
+
+EXPORT void *malloc(size_t size)
+{
+	return on_alloc(MSTAT_EV_MALLOC, __libc_malloc(size), size);
+}
+
+EXPORT void *calloc(size_t nmemb, size_t size)
+{
+	return on_alloc(MSTAT_EV_CALLOC, __libc_calloc(nmemb, size), nmemb * size);
+}
+
+EXPORT void free(void *p)
+{
+	/* Logged before the block returns: another thread may get it next. */
+	if (p)
+		on_free(MSTAT_EV_FREE, p);
+	__libc_free(p);
+}
+
+EXPORT void *realloc(void *old, size_t size)
+{
+	size_t old_usable, usable;
+	void *p;
+	bool held;
+
+	if (!old)
+		return on_alloc(MSTAT_EV_REALLOC_ALLOC, __libc_realloc(NULL, size), size);
+	if (size == 0) {
+		/* glibc frees and returns NULL */
+		on_free(MSTAT_EV_REALLOC_FREE, old);
+		return __libc_realloc(old, 0);
+	}
+	mstat_proc_ensure();
+	old_usable = malloc_usable_size(old);
+	held = mstat_log_hold();
+	p = __libc_realloc(old, size);
+	if (!p) {
+		/* Failed: old stays live, nothing happened. */
+		mstat_log_unhold(held);
+		return NULL;
+	}
+	usable = malloc_usable_size(p);
+	mstat_counters_free(old_usable);
+	mstat_counters_alloc(usable);
+	if (mstat_log_on)
+		mstat_log_realloc(p, size, usable, old, old_usable, held);
+	mstat_log_unhold(held);
+	return p;
+}
+
+EXPORT void *memalign(size_t alignment, size_t size)
+{
+	return on_alloc(MSTAT_EV_MEMALIGN, __libc_memalign(alignment, size), size);
+}
+
+EXPORT void *aligned_alloc(size_t alignment, size_t size)
+{
+	/* glibc 2.36: aligned_alloc is memalign. */
+	return on_alloc(MSTAT_EV_ALIGNED_ALLOC, __libc_memalign(alignment, size), size);
+}
+
+EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
+{
+	void *p;
+
+	/* glibc's own check; *memptr stays untouched on failure. */
+	if (alignment % sizeof(void *) != 0 || alignment == 0 ||
+	    ((alignment / sizeof(void *)) & (alignment / sizeof(void *) - 1)) != 0)
+		return EINVAL;
+	p = __libc_memalign(alignment, size);
+	if (!p)
+		return ENOMEM;
+	*memptr = on_alloc(MSTAT_EV_POSIX_MEMALIGN, p, size);
+	return 0;
+}
+
+EXPORT void *valloc(size_t size)
+{
+	return on_alloc(MSTAT_EV_VALLOC, __libc_valloc(size), size);
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+	return on_alloc(MSTAT_EV_PVALLOC, __libc_pvalloc(size), size);
+}
+
+/* ---- exec, fork, _exit ---- */
+
+#define REAL(name) real_##name
+#define RESOLVE(name)                                                        \
+	(REAL(name) ? REAL(name) :                                           \
+		      (REAL(name) = (__typeof__(REAL(name)))dlsym(RTLD_NEXT, #name)))
+
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execvp)(const char *, char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+static int (*real_execveat)(int, const char *, char *const[], char *const[], int);
+static pid_t (*real_fork)(void);
+static void (*real__exit)(int);
+static void (*real__Exit)(int);
+
+/* Resolved at start-up: a vfork child must not take the loader's locks. */
+__attribute__((constructor(101))) static void resolve_all(void)
+{
+	RESOLVE(execve);
+	RESOLVE(execvp);
+	RESOLVE(execvpe);
+	RESOLVE(fexecve);
+	RESOLVE(execveat);
+	RESOLVE(fork);
+	RESOLVE(_exit);
+	RESOLVE(_Exit);
+}
+
+#define EXEC_CALL(path, call)                                                \
+	do {                                                                 \
+		int token_ = mstat_proc_before_exec(path);                   \
+		int r_ = (call);                                             \
+		mstat_proc_exec_failed(token_, errno);                       \
+		return r_;                                                   \
+	} while (0)
+
+EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	if (!RESOLVE(execve))
+		return errno = ENOSYS, -1;
+	EXEC_CALL(path, real_execve(path, argv, envp));
+}
+
+EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT int execvp(const char *file, char *const argv[])
+{
+	if (!RESOLVE(execvp))
+		return errno = ENOSYS, -1;
+	EXEC_CALL(file, real_execvp(file, argv));
+}
+
+EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	if (!RESOLVE(execvpe))
+		return errno = ENOSYS, -1;
+	EXEC_CALL(file, real_execvpe(file, argv, envp));
+}
+
+EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	if (!RESOLVE(fexecve))
+		return errno = ENOSYS, -1;
+	EXEC_CALL("(fd)", real_fexecve(fd, argv, envp));
+}
+
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		    int flags)
+{
+	if (!RESOLVE(execveat))
+		return errno = ENOSYS, -1;
+	EXEC_CALL(path, real_execveat(dirfd, path, argv, envp, flags));
+}
+
+/* The execl family is variadic: gather the arguments on the stack. */
+#define COLLECT_ARGS(argv, arg0, ap, extra)                                  \
+	size_t n_ = 1;                                                       \
+	va_list c_;                                                          \
+	va_copy(c_, ap);                                                     \
+	while (va_arg(c_, char *))                                           \
+		n_++;                                                        \
+	va_end(c_);                                                          \
+	char *argv[n_ + 1];                                                  \
+	argv[0] = (char *)(arg0);                                            \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                  \
+		argv[i_] = va_arg(ap, char *);                               \
+	extra
+
+EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(argv, arg, ap, );
+	va_end(ap);
+	return execve(path, argv, environ);
+}
+
+EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(argv, arg, ap, );
+	va_end(ap);
+	return execvp(file, argv);
+}
+
+EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	char **envp;
+
+	va_start(ap, arg);
+	COLLECT_ARGS(argv, arg, ap, envp = va_arg(ap, char **));
+	va_end(ap);
+	return execve(path, argv, envp);
+}
+
+EXPORT pid_t fork(void)
+{
+	pid_t pid;
+
+	if (!RESOLVE(fork))
+		return errno = ENOSYS, -1;
+	pid = real_fork();
+	if (pid > 0) {
+		int err = errno;
+
+		mstat_proc_forked(pid);
+		errno = err;
+	}
+	return pid;
+}
+
+EXPORT void _exit(int status)
+{
+	mstat_proc_fini();
+	if (RESOLVE(_exit))
+		real__exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+EXPORT void _Exit(int status)
+{
+	mstat_proc_fini();
+	if (RESOLVE(_Exit))
+		real__Exit(status);
+	syscall(SYS_exit_group, status);
+	__builtin_unreachable();
+}
+
+/* ---- the seed API ---- */
+
+EXPORT malloc_stat_vars malloc_stat_get_stat(malloc_stat_operation op)
+{
+	struct mstat_counters c;
+	malloc_stat_vars v;
+
+	mstat_api_get(&c, op == MALLOC_STAT_RESET);
+	v.allocations = c.allocations;
+	v.allocated = c.allocated;
+	v.deallocations = c.deallocations;
+	v.deallocated = c.deallocated;
+	v.in_use = (uint64_t)c.in_use;
+	v.peak_in_use = (uint64_t)c.peak_in_use;
+	return v;
+}
+
+EXPORT void malloc_stat_change_log_state(int on)
+{
+	mstat_api_log_state(on);
+}
+
+EXPORT void malloc_stat_set_log_fd(int fd)
+{
+	mstat_api_log_fd(fd);
+}
+
+EXPORT uint32_t malloc_stat_get_version(void)
+{
+	return MALLOC_STAT_VERSION;
+}

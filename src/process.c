@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * Process lifecycle. Each process image writes its own log: set up lazily
+ * on the first allocator call (other libraries' constructors allocate
+ * before ours runs), again in every fork child at its first event, and
+ * detected through a MADV_WIPEONFORK page in children that skipped the fork
+ * handlers (_Fork, clone). vfork children share our memory: they change
+ * nothing here.
+ */
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "log.h"
+#include "sys.h"
+
+#define LOG_VERSION "1"
+#define HDR_MAX 8192
+
+enum origin { ORIGIN_IMAGE, ORIGIN_FORK, ORIGIN_CLONE };
+
+int mstat_state;
+volatile uint32_t *mstat_fork_guard;
+
+static struct {
+	pid_t pid;
+	uint64_t start;
+	bool want_file;		/* MALLOC_STAT_PREFIX is set */
+	bool prefix_relative;
+	bool fini_done;
+	bool stream_maps;	/* fd 1022: the header has MAPS */
+	enum origin origin;
+	pid_t ppid;		/* fork children: the forking process */
+	uint64_t pstart;
+	uint64_t fork_off;
+	int64_t inherited;
+	char parent_file[NAME_MAX + 1];
+	char prefix[PATH_MAX];
+	char file[PATH_MAX];
+} P;
+
+/* ---- header ---- */
+
+struct hbuf {
+	char *p;
+	char *end;
+	char b[HDR_MAX];
+};
+
+static void h_raw(struct hbuf *h, const char *s, size_t n)
+{
+	if ((size_t)(h->end - h->p) < n)
+		n = (size_t)(h->end - h->p);
+	memcpy(h->p, s, n);
+	h->p += n;
+}
+
+static void h_str(struct hbuf *h, const char *s)
+{
+	h_raw(h, s, strlen(s));
+}
+
+static void h_u64(struct hbuf *h, uint64_t v)
+{
+	char tmp[24];
+
+	h_raw(h, tmp, (size_t)(mstat_fmt_u64(tmp, v) - tmp));
+}
+
+/* Escapes \ and newline; in a command line also spaces, since arguments are
+ * separated by one space. */
+static void h_esc(struct hbuf *h, const char *s, size_t n, bool spaces)
+{
+	for (size_t i = 0; i < n && h->end - h->p > 2; i++) {
+		char c = s[i];
+
+		if (c == '\\' || c == '\n' || (spaces && c == ' ')) {
+			*h->p++ = '\\';
+			*h->p++ = c == '\n' ? 'n' : c == ' ' ? 's' : '\\';
+		} else {
+			*h->p++ = c;
+		}
+	}
+}
+
+static void h_flush(struct hbuf *h)
+{
+	mstat_log_put_locked(h->b, (size_t)(h->p - h->b));
+	h->p = h->b;
+}
+
+static void h_cmdline(struct hbuf *h)
+{
+	char buf[4096];
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	bool first = true;
+	ssize_t n;
+
+	h_str(h, "# CMDLINE ");
+	if (fd >= 0) {
+		while ((n = read(fd, buf, sizeof(buf))) > 0) {
+			for (ssize_t i = 0; i < n; i++) {
+				if (h->end - h->p < 16)
+					break;
+				if (buf[i] == '\0') {
+					first = false;
+					*h->p++ = ' ';
+				} else {
+					h_esc(h, buf + i, 1, true);
+				}
+			}
+		}
+		close(fd);
+	}
+	/* Drop the separator after the last argument. */
+	if (!first && h->p[-1] == ' ')
+		h->p--;
+	h_str(h, "\n");
+}
+
+/* Copies /proc/self/maps in whole lines, so that a stream batch never
+ * splits one. */
+static void put_maps(void)
+{
+	char buf[4096];
+	size_t len = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	mstat_log_put_locked("# MAPS\n", 7);
+	if (fd >= 0) {
+		while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
+			char *nl;
+
+			len += (size_t)n;
+			nl = memrchr(buf, '\n', len);
+			if (!nl) {
+				if (len == sizeof(buf))
+					len = 0; /* a line longer than 4 KiB: drop it */
+				continue;
+			}
+			mstat_log_put_locked(buf, (size_t)(nl + 1 - buf));
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len);
+		}
+		close(fd);
+	}
+	mstat_log_put_locked("# END MAPS\n", 11);
+}
+
+/* Writes the header and INIT. Caller holds the writer lock. */
+static void put_header(bool maps)
+{
+	static struct hbuf h;	/* under the writer lock; too big for some stacks */
+	char path[PATH_MAX];
+	ssize_t n;
+	pid_t ppid = 0;
+	uint64_t pstart = 0;
+
+	h.p = h.b;
+	h.end = h.b + sizeof(h.b);
+	if (!P.start)
+		mstat_proc_stat(0, &P.start, NULL);
+	h_str(&h, "# MALLOC-STAT-LOG " LOG_VERSION "\n# PID ");
+	h_u64(&h, (uint64_t)P.pid);
+	if (P.origin == ORIGIN_IMAGE) {
+		ppid = getppid();
+		mstat_proc_stat(ppid, &pstart, NULL);
+	} else {
+		ppid = P.ppid;
+		pstart = P.pstart;
+	}
+	h_str(&h, "\n# PPID ");
+	h_u64(&h, (uint64_t)ppid);
+	h_str(&h, "\n# START ");
+	h_u64(&h, P.start);
+	h_str(&h, "\n# PSTART ");
+	if (pstart)
+		h_u64(&h, pstart);
+	h_str(&h, "\n# TIME ");
+	h_u64(&h, mstat_clock_ns(CLOCK_REALTIME));
+	h_str(&h, " ");
+	h_u64(&h, mstat_clock_ns(CLOCK_MONOTONIC));
+	h_str(&h, "\n# ORIGIN ");
+	if (P.origin == ORIGIN_IMAGE) {
+		h_str(&h, "image\n");
+	} else {
+		h_str(&h, P.origin == ORIGIN_FORK ? "fork " : "clone ");
+		h_esc(&h, P.parent_file, strlen(P.parent_file), true);
+		h_str(&h, " ");
+		h_u64(&h, P.fork_off);
+		h_str(&h, "\n# INHERITED ");
+		h_u64(&h, P.inherited > 0 ? (uint64_t)P.inherited : 0);
+		h_str(&h, "\n");
+	}
+	if (mstat_log_sink() == MSTAT_SINK_FILE) {
+		const char *base = strrchr(P.file, '/');
+
+		h_str(&h, "# FILE ");
+		h_esc(&h, base ? base + 1 : P.file, strlen(base ? base + 1 : P.file), false);
+		h_str(&h, "\n");
+	}
+	n = readlink("/proc/self/exe", path, sizeof(path));
+	h_str(&h, "# EXE ");
+	if (n > 0)
+		h_esc(&h, path, (size_t)n, false);
+	h_str(&h, "\n# CWD ");
+	if (getcwd(path, sizeof(path)))
+		h_esc(&h, path, strlen(path), false);
+	h_str(&h, "\n");
+	h_cmdline(&h);
+	h_flush(&h);
+	if (maps)
+		put_maps();
+	mstat_log_put_locked("+ INIT 0 0x0\n-\n", 15);
+}
+
+/* ---- files ---- */
+
+static void complain(const char *what, const char *path, int err)
+{
+	char line[PATH_MAX + 128];
+	char *e = line;
+
+	/* One line; strerror may allocate and translate, the number does not. */
+	e = mstat_fmt_str(e, "malloc-stat: ");
+	e = mstat_fmt_str(e, what);
+	e = mstat_fmt_str(e, " '");
+	e = mstat_fmt_str(e, path);
+	e = mstat_fmt_str(e, "': errno ");
+	e = mstat_fmt_u64(e, (uint64_t)err);
+	e = mstat_fmt_str(e, "; tracing continues without a log\n");
+	(void)mstat_write_all(STDERR_FILENO, line, (size_t)(e - line));
+}
+
+/* Creates PREFIX.PID.EPOCH.COUNTER with the first free COUNTER and makes it
+ * the sink. Caller holds the writer lock. */
+static int open_file(void)
+{
+	uint64_t epoch = mstat_clock_ns(CLOCK_REALTIME) / 1000000000u;
+	size_t plen = strlen(P.prefix);
+	int fd = -1, r;
+
+	if (plen + 64 > sizeof(P.file))
+		return -ENAMETOOLONG;
+	for (unsigned counter = 0; counter < 100000; counter++) {
+		char *e = P.file + plen;
+
+		memcpy(P.file, P.prefix, plen);
+		*e++ = '.';
+		e = mstat_fmt_u64(e, (uint64_t)P.pid);
+		*e++ = '.';
+		e = mstat_fmt_u64(e, epoch);
+		*e++ = '.';
+		e = mstat_fmt_u64(e, counter);
+		*e = '\0';
+		fd = open(P.file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		r = -errno;
+		complain("cannot create log", P.file, -r);
+		P.want_file = false;
+		return r;
+	}
+	fd = mstat_fd_high(fd);
+	if (fd < 0)
+		return fd;
+	r = mstat_log_open_file(fd, P.file);
+	if (r < 0) {
+		close(fd);
+		unlink(P.file);
+		complain("cannot write log", P.file, -r);
+		P.want_file = false;
+		return r;
+	}
+	put_header(true);
+	return 0;
+}
+
+static void set_prefix(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	P.prefix[0] = '\0';
+	if (prefix[0] != '/') {
+		if (!getcwd(P.prefix, sizeof(P.prefix) - 2))
+			return;
+		strcat(P.prefix, "/");
+		P.prefix_relative = true;
+	}
+	if (strlen(P.prefix) + n < sizeof(P.prefix))
+		strcat(P.prefix, prefix);
+	P.want_file = true;
+}
+
+/* ---- fork ---- */
+
+static void atfork_prepare(void)
+{
+	if (mstat_state != MSTAT_STATE_READY)
+		return;
+	mstat_log_lock();
+	P.fork_off = mstat_log_offset();
+	if (mstat_log_sink() == MSTAT_SINK_STREAM)
+		mstat_log_seal_locked(); /* flush: the child must not repeat it */
+}
+
+static void atfork_parent(void)
+{
+	if (mstat_state == MSTAT_STATE_READY)
+		mstat_log_unlock();
+}
+
+/* The child's half, shared by fork handlers and clone detection. The file
+ * is opened at the child's first event (many children exec at once). */
+static void become_child(enum origin origin, uint64_t off)
+{
+	const char *base = strrchr(P.file, '/');
+
+	*mstat_fork_guard = 1;
+	P.ppid = P.pid;
+	P.pstart = P.start;
+	P.pid = getpid();
+	P.start = 0;		/* read when the header is written */
+	P.origin = origin;
+	P.fork_off = off;
+	P.fini_done = false;
+	P.parent_file[0] = '\0';
+	if (mstat_log_sink() == MSTAT_SINK_FILE) {
+		base = base ? base + 1 : P.file;
+		if (strlen(base) < sizeof(P.parent_file))
+			strcpy(P.parent_file, base);
+	}
+	mstat_counters_fork_child();
+	P.inherited = mstat_ctr.in_use;
+	mstat_log_set_pid(P.pid);
+	mstat_log_forget_in_child();
+}
+
+static void atfork_child(void)
+{
+	if (mstat_state != MSTAT_STATE_READY)
+		return;
+	become_child(ORIGIN_FORK, P.fork_off);
+	if (P.want_file && mstat_log_enabled())
+		__atomic_store_n(&mstat_state, MSTAT_STATE_CHILD, __ATOMIC_RELEASE);
+}
+
+void mstat_proc_after_clone(void)
+{
+	uint64_t off = mstat_log_offset();
+
+	become_child(ORIGIN_CLONE, off);
+	if (P.want_file && mstat_log_enabled())
+		open_file();
+}
+
+/* ---- set-up ---- */
+
+static void init_once(void)
+{
+	char envbuf[16384];
+	const char *prefix;
+	int fd;
+	void *guard;
+
+	guard = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (guard != MAP_FAILED) {
+		(void)madvise(guard, 4096, MADV_WIPEONFORK);
+		mstat_fork_guard = guard;
+		*mstat_fork_guard = 1;
+	}
+	P.pid = getpid();
+	mstat_proc_stat(0, &P.start, NULL);
+	mstat_log_set_pid(P.pid);
+	P.origin = ORIGIN_IMAGE;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+
+	prefix = mstat_getenv("MALLOC_STAT_PREFIX", envbuf, sizeof(envbuf));
+	if (prefix && *prefix) {
+		set_prefix(prefix);
+		mstat_log_lock();
+		if (P.want_file)
+			open_file();
+		mstat_log_unlock();
+	} else if (fcntl(1022, F_GETFD) >= 0 && (fd = fcntl(1022, F_DUPFD_CLOEXEC, 900)) >= 0) {
+		/* The seed's single stream: a private copy of the descriptor, so
+		 * that the program closing or reusing 1022 cannot redirect us. */
+		mstat_log_open_stream(fd, true, true);
+		P.stream_maps = true;
+		mstat_log_lock();
+		put_header(true);
+		mstat_log_unlock();
+	}
+}
+
+void mstat_proc_init(void)
+{
+	int expected = MSTAT_STATE_NONE;
+	int err = errno;
+
+	if (__atomic_load_n(&mstat_state, __ATOMIC_ACQUIRE) == MSTAT_STATE_CHILD) {
+		expected = MSTAT_STATE_CHILD;
+		if (!__atomic_compare_exchange_n(&mstat_state, &expected,
+						 MSTAT_STATE_INITIALISING, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return;
+		mstat_log_lock();
+		open_file();
+		mstat_log_unlock();
+	} else {
+		if (!__atomic_compare_exchange_n(&mstat_state, &expected,
+						 MSTAT_STATE_INITIALISING, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return;
+		init_once();
+	}
+	__atomic_store_n(&mstat_state, MSTAT_STATE_READY, __ATOMIC_RELEASE);
+	errno = err;
+}
+
+__attribute__((constructor)) static void mstat_ctor(void)
+{
+	mstat_proc_init();
+	/* Children that chdir must write beside us: hand them the absolute
+	 * prefix. Done here, not inside malloc, where setenv could deadlock. */
+	if (P.prefix_relative) {
+		int err = errno;
+
+		setenv("MALLOC_STAT_PREFIX", P.prefix, 1);
+		P.prefix_relative = false;
+		errno = err;
+	}
+}
+
+__attribute__((destructor)) static void mstat_dtor(void)
+{
+	mstat_proc_fini();
+}
+
+/* ---- exec and exit ---- */
+
+int mstat_proc_before_exec(const char *path)
+{
+	int err = errno;
+
+	/* A fork child that never allocated needs no file: the new image
+	 * names its parent itself. */
+	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on)
+		return 0;
+	/* vfork and CLONE_VM children run in our memory: leave it alone. */
+	if (getpid() != P.pid) {
+		errno = err;
+		return 0;
+	}
+	mstat_log_control("EXEC", 0, 0, path ? path : "");
+	mstat_log_lock();
+	mstat_log_seal_locked();
+	mstat_log_unlock();
+	errno = err;
+	return 1;
+}
+
+void mstat_proc_exec_failed(int token, int err)
+{
+	if (!token)
+		return;
+	mstat_log_lock();
+	mstat_log_remap_locked();
+	mstat_log_unlock();
+	mstat_log_control("EXEC-FAILED", (uint64_t)err, 0, NULL);
+	errno = err;
+}
+
+void mstat_proc_forked(int pid)
+{
+	if (pid > 0 && mstat_state == MSTAT_STATE_READY && mstat_log_on)
+		mstat_log_control("FORK", (uint64_t)pid, 0, NULL);
+}
+
+static void put_fini(void)
+{
+	struct mstat_counters c;
+	char tail[256];
+	char *e = tail;
+
+	mstat_counters_get(&c);
+	e = mstat_fmt_str(e, "allocations=");
+	e = mstat_fmt_u64(e, c.allocations);
+	e = mstat_fmt_str(e, " allocated=");
+	e = mstat_fmt_u64(e, c.allocated);
+	e = mstat_fmt_str(e, " deallocations=");
+	e = mstat_fmt_u64(e, c.deallocations);
+	e = mstat_fmt_str(e, " deallocated=");
+	e = mstat_fmt_u64(e, c.deallocated);
+	e = mstat_fmt_str(e, " in_use=");
+	e = mstat_fmt_i64(e, c.in_use);
+	e = mstat_fmt_str(e, " peak_in_use=");
+	e = mstat_fmt_i64(e, c.peak_in_use);
+	*e = '\0';
+	mstat_log_control("FINI", 0, 0, tail);
+}
+
+void mstat_proc_fini(void)
+{
+	int err = errno;
+
+	/* A fork child leaving before its first event still gets its file:
+	 * it is a process of the tree. */
+	if (mstat_state == MSTAT_STATE_CHILD)
+		mstat_proc_init();
+	if (mstat_state != MSTAT_STATE_READY || P.fini_done || getpid() != P.pid) {
+		errno = err;
+		return;
+	}
+	P.fini_done = true;
+	if (mstat_log_on)
+		put_fini();
+	/* Library destructors free after this: their entries follow through
+	 * pwrite into the trimmed file. */
+	mstat_log_lock();
+	mstat_log_seal_locked();
+	mstat_log_unlock();
+	errno = err;
+}
+
+/* ---- API ---- */
+
+void mstat_api_get(struct mstat_counters *out, int reset)
+{
+	mstat_proc_ensure();
+	if (reset)
+		mstat_counters_reset();
+	mstat_counters_get(out);
+}
+
+void mstat_api_log_state(int on)
+{
+	mstat_proc_ensure();
+	if (!!on == mstat_log_enabled())
+		return;
+	if (!on) {
+		mstat_log_control("LOG", 0, 0, NULL);
+		mstat_log_enable(false);
+		return;
+	}
+	mstat_log_enable(true);
+	if (mstat_log_sink() == MSTAT_SINK_NONE && fcntl(1022, F_GETFD) >= 0) {
+		/* As in the original: logging goes to fd 1022 unless set. */
+		mstat_log_lock();
+		mstat_log_open_stream(1022, false, false);
+		put_header(false);
+		mstat_log_unlock();
+	} else {
+		mstat_log_control("LOG", 1, 0, NULL);
+	}
+}
+
+void mstat_api_log_fd(int fd)
+{
+	mstat_proc_ensure();
+	mstat_log_lock();
+	if (mstat_log_sink() != MSTAT_SINK_NONE && mstat_log_on) {
+		char rec[] = "+ LOG 0 0x0\n-\n";
+
+		mstat_log_put_locked(rec, sizeof(rec) - 1);
+	}
+	mstat_log_close();
+	P.want_file = false;
+	if (fd >= 0) {
+		mstat_log_open_stream(fd, false, false);
+		put_header(false);
+	}
+	mstat_log_unlock();
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * System helpers for the preload; see sys.h. Plain syscalls only: this code
+ * runs inside malloc, in fork children and before libc has set environ.
+ */
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+
+int mstat_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mstat_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+ssize_t mstat_read_small(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fd;
+
+	if (cap == 0)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < cap - 1) {
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid)
+{
+	char path[64] = "/proc/";
+	char buf[1024];
+	char *p;
+	int field;
+	uint64_t v_ppid = 0, v_start = 0;
+
+	if (pid)
+		*mstat_fmt_u64(path + 6, (uint64_t)pid) = '\0';
+	else
+		strcpy(path + 6, "self");
+	strcat(path, "/stat");
+	if (mstat_read_small(path, buf, sizeof(buf)) <= 0)
+		return -ENOENT;
+	/* The command name in field 2 may hold spaces and parentheses: the
+	 * fields that follow start after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (field = 3; *p && field <= 22; field++) {
+		uint64_t v = 0;
+
+		while (*p == ' ')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint64_t)(*p++ - '0');
+		while (*p && *p != ' ')
+			p++;
+		if (field == 4)
+			v_ppid = v;
+		else if (field == 22)
+			v_start = v;
+	}
+	if (field <= 22)
+		return -EINVAL;
+	if (start)
+		*start = v_start;
+	if (ppid)
+		*ppid = (pid_t)v_ppid;
+	return 0;
+}
+
+const char *mstat_getenv(const char *name, char *buf, size_t cap)
+{
+	extern char **environ;
+	size_t nlen = strlen(name);
+	ssize_t len;
+	char *p, *end;
+
+	if (environ) {
+		for (char **e = environ; *e; e++)
+			if (!strncmp(*e, name, nlen) && (*e)[nlen] == '=')
+				return *e + nlen + 1;
+		return NULL;
+	}
+	len = mstat_read_small("/proc/self/environ", buf, cap);
+	if (len <= 0)
+		return NULL;
+	for (p = buf, end = buf + len; p < end; p += strlen(p) + 1)
+		if (!strncmp(p, name, nlen) && p[nlen] == '=')
+			return p + nlen + 1;
+	return NULL;
+}
+
+int mstat_fd_high(int fd)
+{
+	struct rlimit rl;
+	long floor = 900;
+	int nfd;
+
+	/* High enough to stay out of the way of programs that use low
+	 * numbers, below the soft limit so that it exists at all. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur <= floor + 64)
+		floor = (long)rl.rlim_cur > 128 ? (long)rl.rlim_cur - 64 : 3;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+	if (nfd < 0)
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (nfd < 0)
+		return -errno;
+	close(fd);
+	return nfd;
+}
+
+uint64_t mstat_clock_ns(int clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * System helpers for the preload: whole writes, /proc reads and environment
+ * look-ups that work before libc's own initialisation is complete, with no
+ * allocation and no stdio.
+ */
+#ifndef MSTAT_SYS_H
+#define MSTAT_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes all of buf, looping on EINTR and short writes. 0 or -errno. */
+int mstat_write_all(int fd, const void *buf, size_t len);
+
+/* Same with pwrite at off. */
+int mstat_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+
+/* Reads up to cap-1 bytes of a small file and NUL-terminates; returns the
+ * length or -errno. */
+ssize_t mstat_read_small(const char *path, char *buf, size_t cap);
+
+/* Field 22 (start time) and field 4 (ppid) of /proc/PID/stat ("self" when
+ * pid is 0). 0 or -errno; out-parameters untouched on failure. */
+int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid);
+
+/* getenv that also works while environ is not yet set (reads
+ * /proc/self/environ into buf then). Returns NULL when unset. */
+const char *mstat_getenv(const char *name, char *buf, size_t cap);
+
+/* Moves fd to a descriptor >= a high floor, close-on-exec; returns the new
+ * fd (the old one is closed) or -errno. */
+int mstat_fd_high(int fd);
+
+uint64_t mstat_clock_ns(int clock);
+
+#endif
