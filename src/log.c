@@ -15,6 +15,7 @@
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -166,12 +167,27 @@ static int file_fd_check(void)
 	return 0;
 }
 
+/* Growing past RLIMIT_FSIZE would send SIGXFSZ to the program: treat the
+ * limit as a full disk. */
+static int fsize_check(uint64_t size)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    size > (uint64_t)rl.rlim_cur)
+		return -EFBIG;
+	return 0;
+}
+
 static int file_reserve(uint64_t size)
 {
 	int r;
 
 	if (size <= W.file_len)
 		return 0;
+	r = fsize_check(size);
+	if (r < 0)
+		return r;
 	r = file_fd_check();
 	if (r < 0)
 		return r;
@@ -219,7 +235,7 @@ static int file_next_window(void)
 static void file_put_slow(const char *p, size_t len)
 {
 	if (W.direct) {
-		if (file_fd_check() < 0 ||
+		if (fsize_check(W.win_off + len) < 0 || file_fd_check() < 0 ||
 		    mstat_pwrite_all(W.fd, p, len, (off_t)W.win_off) < 0) {
 			log_fail();
 			return;

@@ -195,7 +195,10 @@ static void put_header(bool maps)
 		h_str(&h, "image\n");
 	} else {
 		h_str(&h, P.origin == ORIGIN_FORK ? "fork " : "clone ");
-		h_esc(&h, P.parent_file, strlen(P.parent_file), true);
+		if (P.parent_file[0])
+			h_esc(&h, P.parent_file, strlen(P.parent_file), true);
+		else
+			h_str(&h, "-");	/* a stream has no parent file */
 		h_str(&h, " ");
 		h_u64(&h, P.fork_off);
 		h_str(&h, "\n# INHERITED ");
@@ -306,6 +309,16 @@ static void set_prefix(const char *prefix)
 
 /* ---- fork ---- */
 
+/* A child's own log: a new file, or its header in the shared stream.
+ * Caller holds the writer lock. */
+static void child_log_open(void)
+{
+	if (P.want_file)
+		open_file();
+	else if (mstat_log_sink() == MSTAT_SINK_STREAM)
+		put_header(P.stream_maps);
+}
+
 static void atfork_prepare(void)
 {
 	if (mstat_state != MSTAT_STATE_READY)
@@ -350,10 +363,12 @@ static void become_child(enum origin origin, uint64_t off)
 
 static void atfork_child(void)
 {
-	if (mstat_state != MSTAT_STATE_READY)
+	/* A fork handler registered before ours may have allocated in the
+	 * child already; the fork guard then caught the child first. */
+	if (mstat_state != MSTAT_STATE_READY || (mstat_fork_guard && *mstat_fork_guard))
 		return;
 	become_child(ORIGIN_FORK, P.fork_off);
-	if (P.want_file && mstat_log_enabled())
+	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM))
 		__atomic_store_n(&mstat_state, MSTAT_STATE_CHILD, __ATOMIC_RELEASE);
 }
 
@@ -362,8 +377,11 @@ void mstat_proc_after_clone(void)
 	uint64_t off = mstat_log_offset();
 
 	become_child(ORIGIN_CLONE, off);
-	if (P.want_file && mstat_log_enabled())
-		open_file();
+	if (!mstat_log_enabled())
+		return;
+	mstat_log_lock();
+	child_log_open();
+	mstat_log_unlock();
 }
 
 /* ---- set-up ---- */
@@ -417,7 +435,7 @@ void mstat_proc_init(void)
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return;
 		mstat_log_lock();
-		open_file();
+		child_log_open();
 		mstat_log_unlock();
 	} else {
 		if (!__atomic_compare_exchange_n(&mstat_state, &expected,
