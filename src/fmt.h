@@ -2,7 +2,8 @@
 /*
  * Number and string formatting for the log writer. It runs inside malloc and
  * in fork children, so it never allocates, never uses stdio or locale, and
- * writes into caller-provided buffers.
+ * writes into caller-provided buffers. Two digits per step: this is on the
+ * allocation path.
  */
 #ifndef MSTAT_FMT_H
 #define MSTAT_FMT_H
@@ -11,18 +12,30 @@
 #include <stdint.h>
 #include <string.h>
 
+extern const char mstat_dec_pairs[200];
+extern const char mstat_hex_pairs[512];
+
 /* Writes v in decimal at p; returns the end. At most 20 characters. */
 static inline char *mstat_fmt_u64(char *p, uint64_t v)
 {
 	char tmp[20];
 	char *t = tmp + sizeof(tmp);
+	size_t n;
 
-	do {
-		*--t = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	memcpy(p, t, (size_t)(tmp + sizeof(tmp) - t));
-	return p + (tmp + sizeof(tmp) - t);
+	while (v >= 100) {
+		t -= 2;
+		memcpy(t, mstat_dec_pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		t -= 2;
+		memcpy(t, mstat_dec_pairs + v * 2, 2);
+	} else {
+		*--t = (char)('0' + v);
+	}
+	n = (size_t)(tmp + sizeof(tmp) - t);
+	memcpy(p, t, n);
+	return p + n;
 }
 
 static inline char *mstat_fmt_i64(char *p, int64_t v)
@@ -37,16 +50,20 @@ static inline char *mstat_fmt_i64(char *p, int64_t v)
 /* Writes "0x" and v in lowercase hexadecimal; returns the end. At most 18. */
 static inline char *mstat_fmt_hex(char *p, uint64_t v)
 {
-	static const char digits[] = "0123456789abcdef";
-	int shift = 60;
+	unsigned digits = v ? (64 - (unsigned)__builtin_clzll(v) + 3) / 4 : 1;
+	char *e = p + 2 + digits;
+	char *d = e;
 
-	*p++ = '0';
-	*p++ = 'x';
-	while (shift > 0 && !(v >> shift))
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		*p++ = digits[(v >> shift) & 0xf];
-	return p;
+	p[0] = '0';
+	p[1] = 'x';
+	while (d - (p + 2) >= 2) {
+		d -= 2;
+		memcpy(d, mstat_hex_pairs + (v & 0xff) * 2, 2);
+		v >>= 8;
+	}
+	if (d > p + 2)
+		*--d = mstat_hex_pairs[(v & 0xf) * 2 + 1];
+	return e;
 }
 
 static inline char *mstat_fmt_str(char *p, const char *s)

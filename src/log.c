@@ -28,7 +28,7 @@
 
 #define PAGE_SIZE_ 4096u
 #define WIN_FIRST (64u << 10)	/* most processes of a build never need more */
-#define WIN_NEXT (4u << 20)
+#define WIN_NEXT (1u << 20)
 #define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
 #define STREAM_FLUSH_NS 10000000u
 #define ENTRY_MAX 160
@@ -115,14 +115,21 @@ void mstat_log_lock(void)
 						__ATOMIC_RELAXED))
 			return;
 	}
+	int err = errno;
+
 	while (__atomic_exchange_n(&wlock, 2, __ATOMIC_ACQUIRE) != 0)
 		syscall(SYS_futex, &wlock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+	errno = err;
 }
 
 void mstat_log_unlock(void)
 {
-	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) == 2)
+	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) == 2) {
+		int err = errno;
+
 		syscall(SYS_futex, &wlock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		errno = err;
+	}
 }
 
 /* ---- file sink ---- */
@@ -232,7 +239,7 @@ static int file_next_window(void)
 	return 0;
 }
 
-static void file_put_slow(const char *p, size_t len)
+static void file_put_slow_(const char *p, size_t len)
 {
 	if (W.direct) {
 		if (fsize_check(W.win_off + len) < 0 || file_fd_check() < 0 ||
@@ -263,6 +270,15 @@ static void file_put_slow(const char *p, size_t len)
 	}
 }
 
+/* Slow paths make syscalls; the program's errno is what glibc left. */
+static void file_put_slow(const char *p, size_t len)
+{
+	int err = errno;
+
+	file_put_slow_(p, len);
+	errno = err;
+}
+
 /* ---- stream sink ---- */
 
 static void stream_flush(void)
@@ -284,7 +300,7 @@ static void stream_flush(void)
 	W.blen = 0;
 }
 
-static void stream_put(const char *p, size_t len)
+static void stream_put_(const char *p, size_t len)
 {
 	if (!W.buffered) {
 		/* One write per entry, as the seed API's users read it. */
@@ -315,6 +331,14 @@ static void stream_put(const char *p, size_t len)
 	}
 	memcpy(W.buf + W.blen, p, len);
 	W.blen += len;
+}
+
+static void stream_put(const char *p, size_t len)
+{
+	int err = errno;
+
+	stream_put_(p, len);
+	errno = err;
 }
 
 /* ---- entries ---- */
@@ -365,12 +389,14 @@ static inline void tick(void)
 
 	char rec[64];
 	char *e = fmt_end(fmt_control(rec, "TIME", now, 0));
+	int err = errno;
 
 	sink_put(rec, (size_t)(e - rec));
 	if (W.kind == MSTAT_SINK_STREAM && now - W.last_flush >= STREAM_FLUSH_NS) {
 		W.last_flush = now;
 		stream_flush();
 	}
+	errno = err;
 }
 
 static void put_lost_locked(struct tstate *t)
@@ -410,103 +436,163 @@ static void pend(struct tstate *t, const char *p, size_t len)
 	}
 }
 
-static void put_entry(const char *p, size_t len, bool held)
+/* Enters the writer: nested calls (a signal handler that allocates while
+ * this thread is in here) are pended by the caller instead. Returns whether
+ * the lock was taken. errno is left alone: only slow paths touch it, and
+ * they save it. */
+static inline bool writer_enter(struct tstate *t)
+{
+	bool lk;
+
+	t->depth = 1;
+	if (MSTAT_UNLIKELY(mstat_fork_guard && !*mstat_fork_guard)) {
+		int err = errno;
+
+		mstat_proc_after_clone();
+		errno = err;
+	}
+	lk = !__libc_single_threaded;
+	if (lk)
+		mstat_log_lock();
+	return lk;
+}
+
+static inline void writer_leave(struct tstate *t, bool lk)
+{
+	if (MSTAT_UNLIKELY(t->pend_len || t->lost) && mstat_log_on)
+		flush_pending_locked(t);
+	if (lk)
+		mstat_log_unlock();
+	t->depth = 0;
+}
+
+/* Entries are formatted straight into the mapped window when it has room,
+ * else into the caller's stack buffer and copied. */
+static inline char *entry_begin(char *stack)
+{
+	if (MSTAT_LIKELY(W.kind == MSTAT_SINK_FILE && W.win_len - W.pos >= ENTRY_MAX))
+		return W.win + W.pos;
+	return stack;
+}
+
+static inline void entry_end(char *start, char *end, char *stack)
+{
+	if (start != stack)
+		W.pos += (size_t)(end - start);
+	else
+		sink_put(stack, (size_t)(end - stack));
+}
+
+static void put_entry(const char *p, size_t len)
 {
 	struct tstate *t = &tls;
 	bool lk;
-	int err;
 
-	if (held) {
-		if (mstat_log_on) {
-			tick();
-			sink_put(p, len);
-		}
-		return;
-	}
 	if (t->depth) {
 		pend(t, p, len);
 		return;
 	}
-	err = errno;
-	t->depth = 1;
-	if (MSTAT_UNLIKELY(mstat_fork_guard && !*mstat_fork_guard))
-		mstat_proc_after_clone();
-	lk = !__libc_single_threaded;
-	if (lk)
-		mstat_log_lock();
+	lk = writer_enter(t);
 	if (mstat_log_on) {
+		int err = errno;
+
 		tick();
 		sink_put(p, len);
-		if (MSTAT_UNLIKELY(t->pend_len || t->lost))
-			flush_pending_locked(t);
+		errno = err;
 	}
-	if (lk)
-		mstat_log_unlock();
-	t->depth = 0;
-	errno = err;
+	writer_leave(t, lk);
 }
 
-void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
+static inline char *fmt_name(char *e, enum mstat_ev ev)
 {
-	char rec[ENTRY_MAX];
-	char *e = rec;
-
 	*e++ = '+';
 	*e++ = ' ';
 	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
 	e += ev_names[ev].len;
 	*e++ = ' ';
+	return e;
+}
+
+static inline char *fmt_alloc(char *e, enum mstat_ev ev, const void *p, size_t req,
+			      size_t usable)
+{
+	e = fmt_name(e, ev);
 	e = mstat_fmt_u64(e, req);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)p);
 	*e++ = ' ';
 	e = mstat_fmt_u64(e, usable);
-	e = fmt_end(e);
-	put_entry(rec, (size_t)(e - rec), false);
+	return fmt_end(e);
 }
 
-void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
+static inline char *fmt_free(char *e, enum mstat_ev ev, const void *p, size_t usable)
 {
-	char rec[ENTRY_MAX];
-	char *e = rec;
-
-	*e++ = '+';
-	*e++ = ' ';
-	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
-	e += ev_names[ev].len;
-	*e++ = ' ';
+	e = fmt_name(e, ev);
 	e = mstat_fmt_u64(e, usable);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)p);
-	e = fmt_end(e);
-	put_entry(rec, (size_t)(e - rec), false);
+	return fmt_end(e);
 }
 
-void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
-		       size_t old_usable, bool held)
+static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t usable,
+				const void *oldp, size_t old_usable)
 {
-	enum mstat_ev ev = newp == oldp ? MSTAT_EV_REALLOC_INPLACE : MSTAT_EV_REALLOC_REALLOC;
-	char rec[ENTRY_MAX];
-	char *e = rec;
+	bool moved = newp != oldp;
 
-	*e++ = '+';
-	*e++ = ' ';
-	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
-	e += ev_names[ev].len;
-	*e++ = ' ';
+	e = fmt_name(e, moved ? MSTAT_EV_REALLOC_REALLOC : MSTAT_EV_REALLOC_INPLACE);
 	e = mstat_fmt_u64(e, req);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)newp);
 	*e++ = ' ';
 	e = mstat_fmt_u64(e, usable);
 	*e++ = ' ';
-	if (ev == MSTAT_EV_REALLOC_REALLOC) {
+	if (moved) {
 		e = mstat_fmt_hex(e, (uintptr_t)oldp);
 		*e++ = ' ';
 	}
 	e = mstat_fmt_u64(e, old_usable);
-	e = fmt_end(e);
-	put_entry(rec, (size_t)(e - rec), held);
+	return fmt_end(e);
+}
+
+/* The three entry points share one shape; FMT is the formatting call with
+ * the destination as its first argument. */
+#define LOG_ENTRY(held, FMT, ...)                                             \
+	do {                                                                  \
+		struct tstate *t_ = &tls;                                     \
+		char stack_[ENTRY_MAX];                                       \
+		bool lk_ = false;                                             \
+		if (!(held)) {                                                \
+			if (MSTAT_UNLIKELY(t_->depth)) {                      \
+				char *e_ = FMT(stack_, __VA_ARGS__);          \
+				pend(t_, stack_, (size_t)(e_ - stack_));      \
+				break;                                        \
+			}                                                     \
+			lk_ = writer_enter(t_);                               \
+		}                                                             \
+		if (MSTAT_LIKELY(mstat_log_on)) {                             \
+			char *d_;                                             \
+			tick();                                               \
+			d_ = entry_begin(stack_);                             \
+			entry_end(d_, FMT(d_, __VA_ARGS__), stack_);          \
+		}                                                             \
+		if (!(held))                                                  \
+			writer_leave(t_, lk_);                                \
+	} while (0)
+
+void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
+{
+	LOG_ENTRY(false, fmt_alloc, ev, p, req, usable);
+}
+
+void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
+{
+	LOG_ENTRY(false, fmt_free, ev, p, usable);
+}
+
+void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
+		       size_t old_usable, bool held)
+{
+	LOG_ENTRY(held, fmt_realloc, newp, req, usable, oldp, old_usable);
 }
 
 bool mstat_log_hold(void)
@@ -554,7 +640,7 @@ void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tai
 		e += n;
 	}
 	e = fmt_end(e);
-	put_entry(rec, (size_t)(e - rec), false);
+	put_entry(rec, (size_t)(e - rec));
 }
 
 int mstat_log_open_file(int fd, const char *path)

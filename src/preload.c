@@ -29,10 +29,20 @@ extern void *__libc_memalign(size_t, size_t);
 extern void *__libc_valloc(size_t);
 extern void *__libc_pvalloc(size_t);
 
+/* malloc_usable_size() for a block of glibc 2.36's allocator, which is the
+ * only one reached here (through __libc_*): the chunk header is the word
+ * before the block; mmapped chunks (bit 1) carry two words of overhead. */
+static inline size_t usable_size(const void *p)
+{
+	size_t head = ((const size_t *)p)[-1];
+
+	return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
+}
+
 static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 {
 	if (MSTAT_LIKELY(p != NULL)) {
-		size_t usable = malloc_usable_size(p);
+		size_t usable = usable_size(p);
 
 		mstat_proc_ensure();
 		mstat_counters_alloc(usable);
@@ -44,7 +54,7 @@ static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 
 static inline void on_free(enum mstat_ev ev, void *p)
 {
-	size_t usable = malloc_usable_size(p);
+	size_t usable = usable_size(p);
 
 	mstat_proc_ensure();
 	mstat_counters_free(usable);
@@ -84,7 +94,7 @@ EXPORT void *realloc(void *old, size_t size)
 		return __libc_realloc(old, 0);
 	}
 	mstat_proc_ensure();
-	old_usable = malloc_usable_size(old);
+	old_usable = usable_size(old);
 	held = mstat_log_hold();
 	p = __libc_realloc(old, size);
 	if (!p) {
@@ -92,7 +102,7 @@ EXPORT void *realloc(void *old, size_t size)
 		mstat_log_unhold(held);
 		return NULL;
 	}
-	usable = malloc_usable_size(p);
+	usable = usable_size(p);
 	mstat_counters_free(old_usable);
 	mstat_counters_alloc(usable);
 	if (mstat_log_on)

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The live blocks of the image being read: an open-addressing hash table
+ * from address to sizes, linear probing with backward-shift deletion (no
+ * tombstones), so its memory follows the blocks live at one time and never
+ * the length of the log.
+ */
+#ifndef MSTAT_BLOCKS_H
+#define MSTAT_BLOCKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mstat_block {
+	uint64_t addr;		/* 0: empty slot */
+	uint64_t usable;
+	uint64_t req;
+};
+
+struct mstat_blocks {
+	struct mstat_block *slot;
+	size_t mask;		/* capacity - 1, a power of two */
+	unsigned shift;		/* 64 - log2(capacity) */
+	size_t count;
+};
+
+/* 0 or -ENOMEM. */
+int mstat_blocks_init(struct mstat_blocks *b);
+void mstat_blocks_free(struct mstat_blocks *b);
+
+/* Empties the table for the next image, giving back memory a big one took. */
+void mstat_blocks_reset(struct mstat_blocks *b);
+
+/* Inserts addr (not 0). Returns 0, 1 when addr was live already (its sizes
+ * are replaced), or -ENOMEM. */
+int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req);
+
+/* Removes addr; true and its sizes in *out when it was live. */
+bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block *out);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * What the reader knows of one process image (one log file, or one segment
+ * of a merged file): its header, its counters recomputed from the entries,
+ * its heap over time, and where it sits in the stitched tree.
+ */
+#ifndef MSTAT_IMAGE_H
+#define MSTAT_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum mstat_origin {
+	MSTAT_ORIGIN_NONE,	/* no ORIGIN line */
+	MSTAT_ORIGIN_IMAGE,
+	MSTAT_ORIGIN_FORK,
+	MSTAT_ORIGIN_CLONE,
+};
+
+enum mstat_end {
+	MSTAT_END_DIED,		/* no FINI: _exit, a signal, abort, SIGKILL */
+	MSTAT_END_EXIT,		/* FINI */
+	MSTAT_END_EXEC,		/* EXEC, not followed by EXEC-FAILED */
+};
+
+/* How a node hangs from its parent in the stitched tree. */
+enum mstat_rel {
+	MSTAT_REL_ROOT,		/* no parent: the top, or a parent outside the logs */
+	MSTAT_REL_FORK,		/* ORIGIN fork */
+	MSTAT_REL_CLONE,	/* ORIGIN clone */
+	MSTAT_REL_SPAWN,	/* a new process that exec'd before logging */
+	MSTAT_REL_EXEC,		/* the next image of the same process */
+};
+
+/* Own live bytes of an image in one tick of the coarse clock: the highest
+ * level reached in it and the level at its end (kept until the next
+ * sample). */
+struct mstat_sample {
+	uint64_t t;
+	int64_t max;
+	int64_t end;
+};
+
+/* A FORK entry: a child this image made. */
+struct mstat_fork {
+	int64_t pid;
+	uint64_t off;
+	uint64_t t;
+	bool matched;		/* a traced child is linked to it */
+};
+
+struct mstat_image {
+	/* where it came from */
+	char *path;		/* for messages: file, or merged file(name) */
+	char *name;		/* base name, as ORIGIN names files */
+	uint64_t line0;		/* line number of the first line, minus one */
+	uint64_t size;		/* bytes before the first NUL */
+	uint64_t lines;
+	bool valid;		/* a malloc-stat log with the required header */
+	bool virt;		/* a process known only from others' logs */
+
+	/* header */
+	int64_t pid, ppid;
+	uint64_t start, pstart;
+	bool has_pid, has_start, has_pstart, has_time;
+	uint64_t wall_ns, mono_ns;
+	enum mstat_origin origin;
+	char *origin_file;
+	uint64_t origin_off;
+	uint64_t inherited;
+	char *exe, *cwd;
+	char *argv;		/* arguments, each NUL-terminated, back to back */
+	size_t argv_len;
+	unsigned argc;
+
+	/* entries, as the preload counts them (usable bytes) */
+	uint64_t allocs, alloc_bytes, frees, free_bytes;
+	int64_t in_use, peak;
+	uint64_t live_blocks, live_bytes, live_req;	/* own, at the end */
+	uint64_t inh_frees, inh_free_bytes;	/* of inherited blocks */
+	uint64_t unknown_frees, unknown_free_bytes;	/* in gaps */
+	uint64_t log_off, lost;	/* LOG 0 entries, LOST events */
+	bool has_init, has_fini, fini_mismatch;
+	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
+	enum mstat_end end;
+	char *exec_path;
+	uint64_t t_first, t_last;	/* first and last tick (or the header's time) */
+	struct mstat_sample *samples;
+	size_t nsamples, samples_cap;
+	struct mstat_fork *forks;
+	size_t nforks, forks_cap;
+
+	struct mstat_diag diag;
+
+	/* the stitched tree (tree.c) */
+	long parent;		/* index, -1 for none */
+	enum mstat_rel rel;
+	long first_child, next_sibling;
+	long proc;		/* first image of the process */
+	bool exec_untraced;	/* ended by exec; the next image has no log */
+	unsigned untraced_forks;	/* FORK entries with no traced child */
+};
+
+void mstat_image_init(struct mstat_image *im);
+void mstat_image_free(struct mstat_image *im);
+
+/* The command name used to group invocations: the base name of argv[0],
+ * else of the executable; "?" when neither is known. */
+const char *mstat_image_command(const struct mstat_image *im);
+
+/* The command line for people: arguments joined by spaces, those with
+ * spaces or quotes single-quoted, cut to max bytes (with "..."). Returns
+ * the length written into buf (always NUL-terminated, cap > 4). */
+size_t mstat_image_cmdline(const struct mstat_image *im, char *buf, size_t cap, size_t max);
+
+/* Leaked means own blocks live at the end of an image that exited or died;
+ * at an exec the new image replaces them, which is no leak. */
+static inline bool mstat_image_leaks(const struct mstat_image *im)
+{
+	return im->valid && im->end != MSTAT_END_EXEC && im->live_blocks;
+}
+
+#endif
