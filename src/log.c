@@ -19,6 +19,7 @@
 #include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,8 +187,14 @@ static int fsize_check(uint64_t size)
 	return 0;
 }
 
+/* Reserves disk space up to size before it is mapped: a write into a
+ * mapped hole on a full disk would be SIGBUS in the program. The first,
+ * small window is reserved by writing zeros (ext4 delalloc reserves space
+ * at write time, and trimming that tail at exit is cheap); later windows
+ * with fallocate (cheaper per byte, trimmed once at exit). */
 static int file_reserve(uint64_t size)
 {
+	static const char zeros[4096];
 	int r;
 
 	if (size <= W.file_len)
@@ -198,7 +205,23 @@ static int file_reserve(uint64_t size)
 	r = file_fd_check();
 	if (r < 0)
 		return r;
-	if (fallocate(W.fd, 0, (off_t)W.file_len, (off_t)(size - W.file_len)) < 0) {
+	if (size <= WIN_FIRST) {
+		struct iovec iov[WIN_FIRST / sizeof(zeros)];
+		size_t n = 0;
+		uint64_t len = size - W.file_len;
+
+		for (uint64_t left = len; left; n++) {
+			iov[n].iov_base = (void *)zeros;
+			iov[n].iov_len = left < sizeof(zeros) ? left : sizeof(zeros);
+			left -= iov[n].iov_len;
+		}
+		ssize_t w = pwritev(W.fd, iov, (int)n, (off_t)W.file_len);
+
+		if (w < 0)
+			return -errno;
+		if ((uint64_t)w != len)
+			return -ENOSPC;
+	} else if (fallocate(W.fd, 0, (off_t)W.file_len, (off_t)(size - W.file_len)) < 0) {
 		if (errno != EOPNOTSUPP && errno != ENOSYS)
 			return -errno;
 		/* No fallocate (some network file systems): a sparse file,

@@ -341,7 +341,8 @@ static void become_child(enum origin origin, uint64_t off)
 {
 	const char *base = strrchr(P.file, '/');
 
-	*mstat_fork_guard = 1;
+	if (mstat_fork_guard)
+		*mstat_fork_guard = 1;
 	P.ppid = P.pid;
 	P.pstart = P.start;
 	P.pid = getpid();
@@ -386,11 +387,10 @@ void mstat_proc_after_clone(void)
 
 /* ---- set-up ---- */
 
-static void init_once(void)
+/* Logging needs the fork guard and our identity; counters alone need
+ * only the fork handlers (a child's tallies start again). */
+static void init_logging(void)
 {
-	char envbuf[16384];
-	const char *prefix;
-	int fd;
 	void *guard;
 
 	guard = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -400,13 +400,21 @@ static void init_once(void)
 		*mstat_fork_guard = 1;
 	}
 	P.pid = getpid();
-	mstat_proc_stat(0, &P.start, NULL);
 	mstat_log_set_pid(P.pid);
+}
+
+static void init_once(void)
+{
+	char envbuf[16384];
+	const char *prefix;
+	int fd;
+
 	P.origin = ORIGIN_IMAGE;
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 
 	prefix = mstat_getenv("MALLOC_STAT_PREFIX", envbuf, sizeof(envbuf));
 	if (prefix && *prefix) {
+		init_logging();
 		set_prefix(prefix);
 		mstat_log_lock();
 		if (P.want_file)
@@ -415,6 +423,7 @@ static void init_once(void)
 	} else if (fcntl(1022, F_GETFD) >= 0 && (fd = fcntl(1022, F_DUPFD_CLOEXEC, 900)) >= 0) {
 		/* The seed's single stream: a private copy of the descriptor, so
 		 * that the program closing or reusing 1022 cannot redirect us. */
+		init_logging();
 		mstat_log_open_stream(fd, true, true);
 		P.stream_maps = true;
 		mstat_log_lock();
@@ -574,6 +583,8 @@ void mstat_api_log_state(int on)
 		return;
 	}
 	mstat_log_enable(true);
+	if (!P.pid)
+		init_logging();
 	if (mstat_log_sink() == MSTAT_SINK_NONE && fcntl(1022, F_GETFD) >= 0) {
 		/* As in the original: logging goes to fd 1022 unless set. */
 		mstat_log_lock();
@@ -588,6 +599,8 @@ void mstat_api_log_state(int on)
 void mstat_api_log_fd(int fd)
 {
 	mstat_proc_ensure();
+	if (!P.pid)
+		init_logging();
 	mstat_log_lock();
 	if (mstat_log_sink() != MSTAT_SINK_NONE && mstat_log_on) {
 		char rec[] = "+ LOG 0 0x0\n-\n";

@@ -16,6 +16,10 @@ void mstat_diag_add(struct mstat_diag *d, uint64_t line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Reasons quote the input: keep them one printable line. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	d->count++;
 	for (unsigned i = 0; i < d->nkept; i++) {
 		if (!strcmp(d->kept[i].msg, msg)) {

@@ -571,8 +571,8 @@ class Tree:
 		keys = {}
 		for img in self.images:
 			if img.fini is None:
-				if require_fini:
-					img.err('EOF', 'no FINI')
+				if require_fini and img.pending_exec is None:
+					img.err('EOF', 'no FINI, and no EXEC at the end')
 			elif counters and not img.inexact:
 				for k in COUNTERS:
 					if k == 'peak_in_use' and loose_peak:
@@ -626,7 +626,8 @@ def main():
 			help='do not compare FINI with the replay (the API reset the counters)')
 	ap.add_argument('--loose-peak', action='store_true',
 			help='threads: the counted peak may differ from the replayed one')
-	ap.add_argument('--require-fini', action='store_true')
+	ap.add_argument('--require-fini', action='store_true',
+			help='every image ends with FINI or a pending EXEC')
 	ap.add_argument('--summary', action='store_true', help='print one line per image')
 	a = ap.parse_args()
 	if a.stream:

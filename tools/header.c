@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * Header lines: identity (PID, START and the parent's), the clocks at the
+ * start, where the image came from, and what people recognise it by
+ * (EXE, CWD, CMDLINE). Unknown keys are from newer versions: counted and
+ * skipped.
+ */
+#include "header.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mstat_header_version(const char *p, const char *eol)
+{
+	size_t m = sizeof(MSTAT_LOG_MAGIC) - 1;
+	int v = 0;
+
+	if ((size_t)(eol - p) <= m || memcmp(p, MSTAT_LOG_MAGIC, m))
+		return -EINVAL;
+	for (p += m; p < eol && *p >= '0' && *p <= '9'; p++) {
+		if (v > 100000)
+			return -EINVAL;
+		v = v * 10 + (*p - '0');
+	}
+	/* "1", "1.2" and "1 more" are all version 1. */
+	if (p < eol && *p != '.' && *p != ' ')
+		return -EINVAL;
+	return v;
+}
+
+char *mstat_unescape(const char *p, size_t n, bool args, size_t *len, unsigned *nargs)
+{
+	char *out = malloc(n + 1), *o = out;
+	unsigned k = n ? 1 : 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '\\' && i + 1 < n) {
+			char e = p[++i];
+
+			c = e == 'n' ? '\n' : e == 's' && args ? ' ' : e;
+			if (e != 'n' && e != 's' && e != '\\')
+				*o++ = '\\';	/* not an escape: keep both */
+		} else if (c == ' ' && args) {
+			c = '\0';
+			k++;
+		}
+		*o++ = c;
+	}
+	*o = '\0';
+	*len = (size_t)(o - out);
+	if (nargs)
+		*nargs = k;
+	return out;
+}
+
+static bool num(const char *p, const char *eol, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (p == eol || eol - p > 19)
+		return false;
+	for (; p < eol; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	*v = x;
+	return true;
+}
+
+static int set_str(char **dst, const char *p, const char *eol)
+{
+	size_t len;
+	char *s = mstat_unescape(p, (size_t)(eol - p), false, &len, NULL);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+static int origin(struct mstat_image *im, const char *v, const char *eol, uint64_t line)
+{
+	const char *sp;
+
+	if (eol - v == 5 && !memcmp(v, "image", 5)) {
+		im->origin = MSTAT_ORIGIN_IMAGE;
+		return 0;
+	}
+	if (eol - v > 5 && (!memcmp(v, "fork ", 5) || !memcmp(v, "clone", 5)) &&
+	    (sp = memrchr(v + 5, ' ', (size_t)(eol - v - 5))) && sp > v + 5) {
+		const char *f = v + (v[1] == 'o' ? 5 : 6);
+		uint64_t off;
+
+		if (f < sp && num(sp + 1, eol, &off)) {
+			int r = set_str(&im->origin_file, f, sp);
+
+			if (r < 0)
+				return r;
+			im->origin = v[1] == 'o' ? MSTAT_ORIGIN_FORK : MSTAT_ORIGIN_CLONE;
+			im->origin_off = off;
+			return 0;
+		}
+	}
+	mstat_diag_add(&im->diag, line, "bad ORIGIN header line");
+	return 0;
+}
+
+#define KEY(s) (klen == sizeof(s) - 1 && !memcmp(p, s, sizeof(s) - 1))
+
+int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, uint64_t line)
+{
+	const char *sp = memchr(p, ' ', (size_t)(eol - p));
+	const char *v = sp ? sp + 1 : eol;
+	size_t klen = (size_t)((sp ? sp : eol) - p);
+	uint64_t x, y;
+
+	if (KEY("PID") || KEY("PPID") || KEY("START") || KEY("INHERITED")) {
+		if (!num(v, eol, &x) || (p[0] == 'P' && x > INT32_MAX)) {
+			mstat_diag_add(&im->diag, line, "bad %.*s header value", (int)klen, p);
+			return 0;
+		}
+		if (KEY("PID")) {
+			im->pid = (int64_t)x;
+			im->has_pid = true;
+		} else if (KEY("PPID")) {
+			im->ppid = (int64_t)x;
+		} else if (KEY("START")) {
+			im->start = x;
+			im->has_start = true;
+		} else {
+			im->inherited = x;
+		}
+	} else if (KEY("PSTART")) {
+		/* Empty when the parent's start could not be read. */
+		if (v < eol && !num(v, eol, &x))
+			mstat_diag_add(&im->diag, line, "bad PSTART header value");
+		else if (v < eol) {
+			im->pstart = x;
+			im->has_pstart = true;
+		}
+	} else if (KEY("TIME")) {
+		const char *s2 = memchr(v, ' ', (size_t)(eol - v));
+
+		if (!s2 || !num(v, s2, &x) || !num(s2 + 1, eol, &y)) {
+			mstat_diag_add(&im->diag, line, "bad TIME header value");
+			return 0;
+		}
+		im->wall_ns = x;
+		im->mono_ns = y;
+		im->has_time = true;
+	} else if (KEY("ORIGIN")) {
+		return origin(im, v, eol, line);
+	} else if (KEY("FILE")) {
+		/* Children name their parent's file by this: it survives a
+		 * rename. */
+		return v < eol ? set_str(&im->name, v, eol) : 0;
+	} else if (KEY("EXE")) {
+		return set_str(&im->exe, v, eol);
+	} else if (KEY("CWD")) {
+		return set_str(&im->cwd, v, eol);
+	} else if (KEY("CMDLINE")) {
+		size_t len;
+		unsigned n;
+		char *a = mstat_unescape(v, (size_t)(eol - v), true, &len, &n);
+
+		if (!a)
+			return -ENOMEM;
+		free(im->argv);
+		im->argv = a;
+		im->argv_len = len;
+		im->argc = n;
+	} else if (KEY("MAPS")) {
+		return 1;
+	} else if (KEY("END")) {
+		/* "# END MAPS" without a MAPS: harmless */
+	} else if (klen == 0 || klen > 32) {
+		mstat_diag_add(&im->diag, line, "bad header line");
+	} else {
+		mstat_diag_add(&im->diag, line, "unknown header key '%.*s' ignored", (int)klen, p);
+	}
+	return 0;
+}

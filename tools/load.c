@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * Finds the logs behind the command-line inputs and reads them on worker
+ * threads, largest first so that the last file read is a small one. Each
+ * file is mapped, parsed in one pass and unmapped: memory follows the
+ * blocks live in the images being read, not the size of the trace.
+ */
+#include "load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blocks.h"
+#include "parse.h"
+
+struct item {
+	char *file;		/* what to open */
+	uint64_t off, len;	/* segment of a merged file; len UINT64_MAX: whole */
+	uint64_t size;		/* for scheduling */
+	size_t slot;		/* index in set->img */
+};
+
+struct job {
+	struct mstat_set *set;
+	struct item *items;	/* in schedule order */
+	size_t nitems;
+	size_t next;		/* atomic */
+	size_t done;		/* atomic */
+	uint64_t done_bytes;	/* atomic */
+	int err;		/* atomic: -ENOMEM stops everyone */
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+long mstat_set_add(struct mstat_set *set)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		struct mstat_image *n = realloc(set->img, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		set->img = n;
+		set->cap = cap;
+	}
+	mstat_image_init(&set->img[set->n]);
+	return (long)set->n++;
+}
+
+void mstat_set_free(struct mstat_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		mstat_image_free(&set->img[i]);
+	free(set->img);
+	memset(set, 0, sizeof(*set));
+}
+
+/* ---- finding the inputs ---- */
+
+struct list {
+	struct item *v;
+	size_t n, cap;
+};
+
+static int list_add(struct list *l, struct mstat_set *set, const char *file, uint64_t off,
+		    uint64_t len, uint64_t size, const char *path, const char *name,
+		    uint64_t line0)
+{
+	long slot;
+	struct mstat_image *im;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct item *n = realloc(l->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		l->v = n;
+		l->cap = cap;
+	}
+	slot = mstat_set_add(set);
+	if (slot < 0)
+		return (int)slot;
+	im = &set->img[slot];
+	im->path = strdup(path);
+	im->name = strdup(name);
+	im->line0 = line0;
+	l->v[l->n] = (struct item){ strdup(file), off, len, size, (size_t)slot };
+	if (!im->path || !im->name || !l->v[l->n].file)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+static const char *base_of(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b ? b + 1 : p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The node lines of a merged file: each image segment becomes an item. */
+static int add_merged(struct list *l, struct mstat_set *set, const char *file, FILE *msgs)
+{
+	FILE *f = fopen(file, "re");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, first = l->n;
+	uint64_t base = 0, fsize;
+	struct stat st;
+	ssize_t n;
+	int r = 0;
+	bool ended = false;
+
+	if (!f || fstat(fileno(f), &st) < 0) {
+		if (msgs)
+			fprintf(msgs, "malloc-stat: cannot open '%s': %s\n", file, strerror(errno));
+		if (f)
+			fclose(f);
+		return 0;
+	}
+	fsize = (uint64_t)st.st_size;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		unsigned long long off, len, l0;
+		int pos = 0;
+		char name[NAME_MAX + 1];
+
+		lineno++;
+		base += (uint64_t)n;
+		if (lineno == 1)
+			continue;
+		if (!strcmp(line, "# END NODES\n")) {
+			ended = true;
+			break;
+		}
+		if (sscanf(line, "# NODE %*u %*s %*s image %llu %llu %llu %255s%n", &off, &len, &l0,
+			   name, &pos) == 4) {
+			r = list_add(l, set, file, off, len, len, file, name, l0);
+			if (r < 0)
+				goto out;
+		} else if (strncmp(line, "# NODE ", 7) && msgs) {
+			fprintf(msgs, "malloc-stat: %s:%zu: unexpected line in the node list\n",
+				file, lineno);
+		}
+	}
+	if (!ended && msgs)
+		fprintf(msgs, "malloc-stat: %s:%zu: node list not closed (merged file cut short)\n",
+			file, lineno + 1);
+	/* Offsets count from the end of the node list. */
+	for (size_t i = first; i < l->n; i++) {
+		struct item *it = &l->v[i];
+
+		it->off += base;
+		if (it->off > fsize)
+			it->off = fsize;
+		if (it->len > fsize - it->off) {
+			if (msgs)
+				fprintf(msgs, "malloc-stat: %s: segment %s runs past the end of the file\n",
+					file, set->img[it->slot].name);
+			it->len = fsize - it->off;
+		}
+	}
+out:
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int add_file(struct list *l, struct mstat_set *set, const char *file, uint64_t size,
+		    FILE *msgs)
+{
+	char head[32] = "";
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, head, sizeof(head) - 1);
+
+		head[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	if (!strncmp(head, MSTAT_MERGE_MAGIC, sizeof(MSTAT_MERGE_MAGIC) - 1))
+		return add_merged(l, set, file, msgs);
+	return list_add(l, set, file, 0, UINT64_MAX, size, file, base_of(file), 0);
+}
+
+/* The regular files of a directory, or those named PREFIX.* beside a
+ * prefix. */
+static int add_dir(struct list *l, struct mstat_set *set, const char *dir, const char *prefix,
+		   FILE *msgs, size_t *found)
+{
+	DIR *d = opendir(*dir ? dir : ".");
+	size_t plen = prefix ? strlen(prefix) : 0, nn = 0, cap = 0;
+	char **names = NULL;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (prefix && (strncmp(de->d_name, prefix, plen) || de->d_name[plen] != '.'))
+			continue;
+		if (nn == cap) {
+			cap = cap ? cap * 2 : 256;
+			nv = realloc(names, cap * sizeof(*nv));
+			if (!nv) {
+				r = -ENOMEM;
+				goto out;
+			}
+			names = nv;
+		}
+		names[nn] = strdup(de->d_name);
+		if (!names[nn]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		nn++;
+	}
+	qsort(names, nn, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < nn && r == 0; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (snprintf(path, sizeof(path), "%s%s%s", dir, *dir ? "/" : "", names[i]) >=
+		    (int)sizeof(path))
+			continue;
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		(*found)++;
+		r = add_file(l, set, path, (uint64_t)st.st_size, msgs);
+	}
+out:
+	for (size_t i = 0; i < nn; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return r;
+}
+
+static int add_input(struct list *l, struct mstat_set *set, const char *in, FILE *msgs)
+{
+	struct stat st;
+	size_t found = 0;
+	int r;
+
+	if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+		r = add_dir(l, set, in, NULL, msgs, &found);
+		if (r == 0 && !found && msgs)
+			fprintf(msgs, "malloc-stat: %s: no log files in this directory\n", in);
+	} else if (stat(in, &st) == 0) {
+		r = add_file(l, set, in, (uint64_t)st.st_size, msgs);
+		found = 1;
+	} else {
+		char dir[PATH_MAX];
+		const char *b = base_of(in);
+		size_t dl = (size_t)(b - in);
+
+		if (dl >= sizeof(dir) || !*b)
+			return -ENAMETOOLONG;
+		memcpy(dir, in, dl);
+		dir[dl ? dl - 1 : 0] = '\0';
+		if (dl == 1)
+			strcpy(dir, "/");
+		r = add_dir(l, set, dir, b, msgs, &found);
+		if ((r == 0 && !found) || r == -ENOENT) {
+			if (msgs)
+				fprintf(msgs, "malloc-stat: cannot open '%s': no such directory, log or log prefix\n",
+					in);
+			r = 0;
+		}
+	}
+	if (r < 0 && r != -ENOMEM && msgs) {
+		fprintf(msgs, "malloc-stat: cannot read '%s': %s\n", in, strerror(-r));
+		r = 0;
+	}
+	return r;
+}
+
+/* ---- reading ---- */
+
+static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab)
+{
+	struct mstat_image *im = &j->set->img[it->slot];
+	int fd = open(it->file, O_RDONLY | O_CLOEXEC);
+	uint64_t len = it->len, moff, delta;
+	struct stat st;
+	void *map;
+	int r;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		mstat_diag_add(&im->diag, 0, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (len == UINT64_MAX)
+		len = (uint64_t)st.st_size;
+	if (!len) {
+		r = mstat_parse(im, "", 0, tab);
+		goto out;
+	}
+	moff = it->off & ~(uint64_t)4095;
+	delta = it->off - moff;
+	map = mmap(NULL, len + delta, PROT_READ, MAP_PRIVATE, fd, (off_t)moff);
+	if (map == MAP_FAILED) {
+		mstat_diag_add(&im->diag, 0, "cannot map: %s", strerror(errno));
+		goto out;
+	}
+	(void)madvise(map, len + delta, MADV_SEQUENTIAL);
+	r = mstat_parse(im, (const char *)map + delta, len, tab);
+	munmap(map, len + delta);
+	if (r == -ENOMEM)
+		__atomic_store_n(&j->err, r, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&j->done_bytes, len, __ATOMIC_RELAXED);
+out:
+	if (fd >= 0)
+		close(fd);
+	__atomic_fetch_add(&j->done, 1, __ATOMIC_RELEASE);
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct mstat_blocks tab;
+	size_t i;
+
+	if (mstat_blocks_init(&tab) < 0) {
+		__atomic_store_n(&j->err, -ENOMEM, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	while (!__atomic_load_n(&j->err, __ATOMIC_RELAXED) &&
+	       (i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->nitems)
+		read_item(j, &j->items[i], &tab);
+	mstat_blocks_free(&tab);
+	return NULL;
+}
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	return x->size < y->size ? 1 : x->size > y->size ? -1 : (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static void progress(struct job *j, uint64_t total, double t0, bool *shown)
+{
+	size_t done = __atomic_load_n(&j->done, __ATOMIC_ACQUIRE);
+	uint64_t bytes = __atomic_load_n(&j->done_bytes, __ATOMIC_RELAXED);
+
+	fprintf(stderr, "\rmalloc-stat: reading %zu/%zu logs, %llu/%llu MiB, %.1f s\033[K", done,
+		j->nitems, (unsigned long long)(bytes >> 20), (unsigned long long)(total >> 20),
+		now_s() - t0);
+	*shown = true;
+}
+
+int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
+	       const struct mstat_load_opts *o)
+{
+	struct list l = { 0 };
+	struct job j = { .set = set };
+	pthread_t tid[8];
+	unsigned nt = o->threads, started = 0;
+	uint64_t total = 0;
+	double t0 = now_s(), last = 0;
+	bool shown = false;
+	int r = 0;
+
+	for (size_t i = 0; i < ninputs && r == 0; i++)
+		r = add_input(&l, set, inputs[i], o->msgs);
+	if (r < 0)
+		goto out;
+	set->ninputs = l.n;
+	if (!nt) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nt = c > 0 ? (unsigned)c : 1;
+	}
+	if (nt > 8)
+		nt = 8;
+	if (nt > l.n)
+		nt = l.n ? (unsigned)l.n : 1;
+	set->threads = nt;
+	qsort(l.v, l.n, sizeof(*l.v), cmp_size_desc);
+	for (size_t i = 0; i < l.n; i++)
+		total += l.v[i].size == UINT64_MAX ? 0 : l.v[i].size;
+	j.items = l.v;
+	j.nitems = l.n;
+	for (unsigned i = 0; i < nt; i++) {
+		if (pthread_create(&tid[i], NULL, worker, &j) != 0)
+			break;
+		started++;
+	}
+	if (!started)
+		worker(&j);
+	while (o->progress && started && __atomic_load_n(&j.done, __ATOMIC_ACQUIRE) < l.n &&
+	       !__atomic_load_n(&j.err, __ATOMIC_RELAXED)) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		if (now_s() - t0 > 0.5 && now_s() - last > 0.2) {
+			progress(&j, total, t0, &shown);
+			last = now_s();
+		}
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (shown)
+		fprintf(stderr, "\r\033[K");
+	r = j.err;
+	set->seconds = now_s() - t0;
+	if (r < 0)
+		goto out;
+	for (size_t i = 0; i < set->n; i++) {
+		struct mstat_image *im = &set->img[i];
+
+		if (o->msgs)
+			mstat_diag_print(&im->diag, o->msgs, im->path, im->line0);
+		set->problems += im->diag.count;
+		set->bytes += im->size;
+		set->lines += im->lines;
+		if (im->valid)
+			set->nvalid++;
+		else
+			set->bad_inputs++;
+	}
+	if (!set->nvalid) {
+		if (o->msgs && set->n)
+			fprintf(o->msgs, "malloc-stat: no readable logs among %zu files\n", set->n);
+		r = -ENOENT;
+	}
+out:
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].file);
+	free(l.v);
+	return r;
+}

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The entry scanner. Every line of the region it scans ends in '\n' (the
+ * partial last line is cut off first), so field decoders stop at the
+ * newline without bounds checks. Allocations and frees go through the
+ * live-block table; counters follow the preload's rules (usable bytes, a
+ * realloc is a free then an allocation).
+ */
+#include "parse.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "header.h"
+
+struct state {
+	struct mstat_image *im;
+	struct mstat_blocks *tab;
+	uint64_t line;
+	int err;		/* -ENOMEM, sticky */
+	bool fork_child;	/* unknown frees are of inherited blocks */
+	bool gap;		/* LOG 0 or LOST seen: unknown frees are expected */
+	bool have_t;
+	uint64_t t;		/* current tick */
+	int64_t tmax;		/* own live bytes: highest in the tick */
+	int64_t level;		/* own live bytes now */
+};
+
+static const unsigned char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
+};
+
+/* A decimal field ending at a space or newline; NULL when malformed. */
+static inline const char *dec(const char *p, uint64_t *v)
+{
+	const char *s = p;
+	uint64_t x = 0;
+
+	while ((unsigned)(*p - '0') < 10u)
+		x = x * 10 + (uint64_t)(*p++ - '0');
+	if (p == s || p - s > 19 || (*p != ' ' && *p != '\n'))
+		return NULL;
+	*v = x;
+	return p;
+}
+
+static inline const char *hex(const char *p, uint64_t *v)
+{
+	const char *s;
+	uint64_t x = 0;
+	unsigned d;
+
+	if (p[0] != '0' || p[1] != 'x')
+		return NULL;
+	for (s = p += 2; (d = hexval[(unsigned char)*p]); p++)
+		x = (x << 4) | (d - 1);
+	if (p == s || p - s > 16 || (*p != ' ' && *p != '\n'))
+		return NULL;
+	*v = x;
+	return p;
+}
+
+/* Fields "SEP FIELD": sep must be a space. */
+#define FIELD(fn, var)                         \
+	do {                                   \
+		if (*p != ' ')                 \
+			goto bad;              \
+		p = fn(p + 1, &(var));         \
+		if (!p)                        \
+			goto bad;              \
+	} while (0)
+
+/* ---- accounting ---- */
+
+static void sample_push(struct state *s)
+{
+	struct mstat_image *im = s->im;
+	struct mstat_sample *last = im->nsamples ? &im->samples[im->nsamples - 1] : NULL;
+
+	/* A tick that changed nothing continues the step before it. */
+	if (last && last->end == s->level && s->tmax == s->level)
+		return;
+	if (!last && s->level == 0 && s->tmax == 0)
+		return;
+	if (im->nsamples == im->samples_cap) {
+		size_t cap = im->samples_cap ? im->samples_cap * 2 : 64;
+		struct mstat_sample *n = realloc(im->samples, cap * sizeof(*n));
+
+		if (!n) {
+			s->err = -ENOMEM;
+			return;
+		}
+		im->samples = n;
+		im->samples_cap = cap;
+	}
+	im->samples[im->nsamples++] = (struct mstat_sample){ s->t, s->tmax, s->level };
+}
+
+static inline void tick(struct state *s, uint64_t t)
+{
+	if (!s->have_t) {
+		/* Entries before the first tick belong to it. */
+		s->have_t = true;
+		s->t = t;
+		s->im->t_first = t;
+		return;
+	}
+	if (t <= s->t)
+		return;
+	sample_push(s);
+	s->t = t;
+	s->tmax = s->level;
+}
+
+static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64_t req)
+{
+	struct mstat_image *im = s->im;
+	int r;
+
+	im->allocs++;
+	im->alloc_bytes += usable;
+	im->in_use += (int64_t)usable;
+	if (im->in_use > im->peak)
+		im->peak = im->in_use;
+	if (!addr) {
+		mstat_diag_add(&im->diag, s->line, "allocation at address 0");
+		return;
+	}
+	r = mstat_blocks_put(s->tab, addr, usable, req);
+	if (r < 0) {
+		s->err = r;
+		return;
+	}
+	if (r) {
+		/* Its free was never logged: forget the old block. */
+		mstat_diag_add(&im->diag, s->line, "allocation of a block already live");
+		im->live_blocks--;
+		im->live_bytes -= usable;
+		im->live_req -= req;
+		s->level -= (int64_t)usable;
+	}
+	im->live_blocks++;
+	im->live_bytes += usable;
+	im->live_req += req;
+	s->level += (int64_t)usable;
+	if (s->level > s->tmax)
+		s->tmax = s->level;
+}
+
+static inline void release(struct state *s, uint64_t addr, uint64_t usable)
+{
+	struct mstat_image *im = s->im;
+	struct mstat_block b;
+
+	im->frees++;
+	im->free_bytes += usable;
+	im->in_use -= (int64_t)usable;
+	if (mstat_blocks_take(s->tab, addr, &b)) {
+		im->live_blocks--;
+		im->live_bytes -= b.usable;
+		im->live_req -= b.req;
+		s->level -= (int64_t)b.usable;
+		return;
+	}
+	if (s->fork_child) {
+		im->inh_frees++;
+		im->inh_free_bytes += usable;
+		if (im->inh_free_bytes > im->inherited && !s->gap)
+			mstat_diag_add(&im->diag, s->line,
+				       "frees more inherited bytes than INHERITED");
+		return;
+	}
+	im->unknown_frees++;
+	im->unknown_free_bytes += usable;
+	if (!s->gap)
+		mstat_diag_add(&im->diag, s->line, "free of a block never allocated");
+}
+
+static int add_fork(struct state *s, uint64_t pid, uint64_t off)
+{
+	struct mstat_image *im = s->im;
+
+	if (im->nforks == im->forks_cap) {
+		size_t cap = im->forks_cap ? im->forks_cap * 2 : 8;
+		struct mstat_fork *n = realloc(im->forks, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		im->forks = n;
+		im->forks_cap = cap;
+	}
+	im->forks[im->nforks++] = (struct mstat_fork){
+		(int64_t)pid, off, s->have_t ? s->t : im->mono_ns, false };
+	return 0;
+}
+
+static void fini(struct state *s, const char *p, const char *eol)
+{
+	static const char *const keys[6] = { "allocations=", "allocated=", "deallocations=",
+					     "deallocated=", "in_use=", "peak_in_use=" };
+	struct mstat_image *im = s->im;
+	unsigned seen = 0;
+
+	im->has_fini = true;
+	im->end = MSTAT_END_EXIT;
+	while (p < eol) {
+		const char *sp = memchr(p, ' ', (size_t)(eol - p));
+		const char *e = sp ? sp : eol;
+
+		for (unsigned k = 0; k < 6; k++) {
+			size_t kl = strlen(keys[k]);
+			uint64_t v = 0;
+			bool neg = false;
+			const char *q;
+
+			if ((size_t)(e - p) <= kl || memcmp(p, keys[k], kl))
+				continue;
+			q = p + kl;
+			if (*q == '-') {
+				neg = true;
+				q++;
+			}
+			if (dec(q, &v) == e) {
+				im->fini[k] = neg ? (uint64_t)-(int64_t)v : v;
+				seen |= 1u << k;
+			}
+		}
+		p = e + 1;
+	}
+	if ((seen & 0x1f) != 0x1f) {
+		mstat_diag_add(&im->diag, s->line, "FINI without its counters");
+		return;
+	}
+	/* The log and the counters agree unless events went unlogged. The
+	 * peak may differ under threads (counters and log are ordered
+	 * apart). */
+	if (!s->gap && (im->fini[0] != im->allocs || im->fini[1] != im->alloc_bytes ||
+			im->fini[2] != im->frees || im->fini[3] != im->free_bytes ||
+			(int64_t)im->fini[4] != im->in_use)) {
+		im->fini_mismatch = true;
+		mstat_diag_add(&im->diag, s->line,
+			       "FINI counters differ from the entries (allocations %llu, logged %llu)",
+			       (unsigned long long)im->fini[0], (unsigned long long)im->allocs);
+	}
+}
+
+/* ---- entries ---- */
+
+#define IS(lit) (tl == sizeof(lit) - 1 && !memcmp(t, lit, sizeof(lit) - 1))
+
+/* One "+ TYPE ..." line, p after "+ ". Returns the start of the next line. */
+static const char *entry(struct state *s, const char *p, const char *end)
+{
+	struct mstat_image *im = s->im;
+	const char *t = p, *eol;
+	uint64_t a, b, c, d, e;
+	size_t tl;
+
+	while (*p != ' ' && *p != '\n')
+		p++;
+	tl = (size_t)(p - t);
+
+	/* The hot two first. */
+	if (tl == 6 && !memcmp(t, "malloc", 6)) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		FIELD(dec, c);
+		alloc(s, b, c, a);
+	} else if (tl == 4 && !memcmp(t, "free", 4)) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		release(s, b, a);
+	} else if (IS("TIME")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		tick(s, a);
+	} else if (IS("calloc") || IS("memalign") || IS("posix_memalign") ||
+		   IS("aligned_alloc") || IS("valloc") || IS("pvalloc") || IS("realloc-alloc")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		FIELD(dec, c);
+		alloc(s, b, c, a);
+	} else if (IS("realloc-free")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		release(s, b, a);
+	} else if (IS("realloc-inplace")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		FIELD(dec, c);
+		FIELD(dec, d);
+		release(s, b, d);
+		alloc(s, b, c, a);
+	} else if (IS("realloc-realloc")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		FIELD(dec, c);
+		FIELD(hex, d);
+		FIELD(dec, e);
+		release(s, d, e);
+		alloc(s, b, c, a);
+	} else if (IS("INIT") || IS("FORK") || IS("EXEC") || IS("EXEC-FAILED") || IS("LOG") ||
+		   IS("LOST") || IS("FINI")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (IS("INIT")) {
+			im->has_init = true;
+		} else if (IS("FORK")) {
+			if (*p != ' ' || !dec(p + 1, &c))
+				goto bad;
+			s->err = add_fork(s, a, c);
+		} else if (IS("EXEC")) {
+			size_t len;
+
+			free(im->exec_path);
+			im->exec_path = *p == ' ' ? mstat_unescape(p + 1, (size_t)(eol - p - 1),
+								   false, &len, NULL)
+						  : strdup("");
+			if (!im->exec_path)
+				s->err = -ENOMEM;
+			im->end = MSTAT_END_EXEC;
+		} else if (IS("EXEC-FAILED")) {
+			free(im->exec_path);
+			im->exec_path = NULL;
+			im->end = im->has_fini ? MSTAT_END_EXIT : MSTAT_END_DIED;
+		} else if (IS("LOG")) {
+			if (a == 0)
+				im->log_off++;
+			s->gap = true;
+		} else if (IS("LOST")) {
+			im->lost += a;
+			s->gap = true;
+		} else {
+			fini(s, *p == ' ' ? p + 1 : p, eol);
+		}
+		return eol + 1;
+	} else {
+		mstat_diag_add(&im->diag, s->line, "unknown entry type '%.*s' skipped",
+			       (int)(tl < 32 ? tl : 32), t);
+	}
+	/* Newer versions may add fields: the rest of the line is theirs. */
+	if (*p == '\n')
+		return p + 1;
+	return (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
+bad:
+	mstat_diag_add(&im->diag, s->line, "bad %.*s entry", (int)(tl < 32 ? tl : 32), t);
+	return (const char *)memchr(t, '\n', (size_t)(end - t)) + 1;
+}
+
+static const char *skip_line(const char *p, const char *end)
+{
+	return (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
+}
+
+/* Scans the header; returns where the entries begin, NULL on ENOMEM. */
+static const char *header(struct state *s, const char *p, const char *end)
+{
+	struct mstat_image *im = s->im;
+	bool maps = false;
+
+	while (p < end && *p != '+') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		s->line++;
+		if (maps) {
+			if (eol - p == 10 && !memcmp(p, "# END MAPS", 10))
+				maps = false;
+		} else if (p[0] == '#' && p[1] == ' ') {
+			int r = mstat_header_line(im, p + 2, eol, s->line);
+
+			if (r < 0)
+				return NULL;
+			maps = r == 1;
+		} else if (p[0] == '-' && eol == p + 1) {
+			/* closes INIT-less nothing; harmless */
+		} else {
+			mstat_diag_add(&im->diag, s->line, "unexpected line in the header");
+		}
+		p = eol + 1;
+	}
+	if (maps)
+		mstat_diag_add(&im->diag, s->line, "MAPS block not closed");
+	return p;
+}
+
+static int parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab)
+{
+	struct state s = { .im = im, .tab = tab };
+	const char *nul = memchr(buf, '\0', len), *end, *p, *eol;
+	int v;
+
+	if (nul)
+		len = (size_t)(nul - buf);
+	im->size = len;
+	eol = memchr(buf, '\n', len);
+	if (!len) {
+		mstat_diag_add(&im->diag, 0, "empty log (the process left before writing it)");
+		return -EINVAL;
+	}
+	if (!eol) {
+		mstat_diag_add(&im->diag, 1, mstat_header_version(buf, buf + len) >= 0 ?
+			       "log cut short in its first line" : "not a malloc-stat log");
+		return -EINVAL;
+	}
+	v = mstat_header_version(buf, eol);
+	if (v < 0) {
+		mstat_diag_add(&im->diag, 1, "not a malloc-stat log");
+		return -EINVAL;
+	}
+	if (v != MSTAT_LOG_MAJOR) {
+		mstat_diag_add(&im->diag, 1, "log format version %d is not supported (this reader knows %d)",
+			       v, MSTAT_LOG_MAJOR);
+		return -EINVAL;
+	}
+	/* Whole lines only: a line cut short is a writer that was killed
+	 * mid-copy, or a truncated copy of the file. */
+	end = memrchr(buf, '\n', len);
+	end = end + 1;
+	s.line = 1;
+	p = header(&s, eol + 1, end);
+	if (!p)
+		return -ENOMEM;
+	if (!im->has_pid || !im->has_start || !im->has_time || im->origin == MSTAT_ORIGIN_NONE) {
+		mstat_diag_add(&im->diag, 1, "header lacks %s: not placed in the tree",
+			       !im->has_pid ? "PID" : !im->has_start ? "START" :
+			       !im->has_time ? "TIME" : "ORIGIN");
+	}
+	s.fork_child = im->origin == MSTAT_ORIGIN_FORK || im->origin == MSTAT_ORIGIN_CLONE;
+	if (s.fork_child)
+		im->in_use = im->peak = (int64_t)im->inherited;
+
+	bool open = false;
+
+	while (p < end && !s.err) {
+		s.line++;
+		if (p[0] == '-' && p[1] == '\n') {
+			open = false;
+			p += 2;
+		} else if (p[0] == '+' && p[1] == ' ') {
+			if (open)
+				mstat_diag_add(&im->diag, s.line - 1, "entry not closed by '-'");
+			open = true;
+			p = entry(&s, p + 2, end);
+		} else if (open || p[0] == '#') {
+			/* Lines inside an entry (call stacks, later) and
+			 * comments: not ours to read. */
+			p = skip_line(p, end);
+		} else {
+			mstat_diag_add(&im->diag, s.line, "unexpected line skipped");
+			p = skip_line(p, end);
+		}
+	}
+	if (s.err)
+		return s.err;
+	if (end < buf + len)
+		mstat_diag_add(&im->diag, s.line + 1, "last line cut short (ignored)");
+	if (!s.have_t) {
+		s.have_t = true;
+		s.t = im->mono_ns;
+		im->t_first = im->mono_ns;
+	}
+	sample_push(&s);
+	if (s.err)
+		return s.err;
+	im->t_last = s.t;
+	im->lines = s.line;
+	im->valid = true;
+	return 0;
+}
+
+int mstat_parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab)
+{
+	int r = parse(im, buf, len, tab);
+
+	mstat_blocks_reset(tab);
+	return r;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The log parser: one pass over one image's log held in memory (a mapped
+ * file or a segment of a merged file), recomputing what the preload
+ * counted, entry by entry.
+ */
+#ifndef MSTAT_PARSE_H
+#define MSTAT_PARSE_H
+
+#include <stddef.h>
+
+#include "blocks.h"
+#include "image.h"
+
+/*
+ * Reads the log in buf[0, len) into im (initialised, with path and name
+ * set). Reading stops at the first NUL byte (space a killed writer had
+ * reserved). tab is the caller's live-block table, emptied on return.
+ *
+ * Returns 0 when im is a log (im->valid; problems in it are in im->diag),
+ * -EINVAL when it is not a malloc-stat log of a version this reader knows
+ * (the reason is in im->diag), -ENOMEM.
+ */
+int mstat_parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab);
+
+#endif

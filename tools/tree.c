@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * Builds the process forest from the images' headers. Links come only from
+ * what the logs say: a fork child's ORIGIN names its parent's file; a new
+ * process names its parent (PPID, PSTART) and is hung from that process's
+ * image live at its start; a FORK entry vouches for a child whose parent is
+ * unknown only when the child's START agrees with the fork's time.
+ */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PER_TICK (1000000000ull / MSTAT_CLK_TCK)
+#define FORK_SLACK_NS 30000000ll	/* START is in 10 ms ticks, TIME lags 4 ms */
+
+struct ctx {
+	struct mstat_set *set;
+	long *ord;		/* placeable images by (pid, start, time) */
+	size_t nord;
+	long *names;		/* open addressing: name -> image */
+	size_t nmask;
+	bool have_off;
+	int64_t off;		/* CLOCK_MONOTONIC minus START time, for FORK checks */
+};
+
+bool mstat_tree_shown(const struct mstat_image *im)
+{
+	return (im->valid && !im->virt) || (im->virt && im->first_child >= 0);
+}
+
+static bool placeable(const struct mstat_image *im)
+{
+	return im->valid && !im->virt && im->has_pid && im->has_start && im->has_time &&
+	       im->origin != MSTAT_ORIGIN_NONE;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct ctx *cmp_ctx;	/* qsort has no argument; tree building is single-threaded */
+
+static int cmp_ord(const void *a, const void *b)
+{
+	const struct mstat_image *x = &cmp_ctx->set->img[*(const long *)a];
+	const struct mstat_image *y = &cmp_ctx->set->img[*(const long *)b];
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->mono_ns != y->mono_ns)
+		return x->mono_ns < y->mono_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* First position in ord of (pid, start), or nord. */
+static size_t find_proc(const struct ctx *c, int64_t pid, uint64_t start)
+{
+	size_t lo = 0, hi = c->nord;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct mstat_image *m = &c->set->img[c->ord[mid]];
+
+		if (m->pid < pid || (m->pid == pid && m->start < start))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nord && c->set->img[c->ord[lo]].pid == pid &&
+	    c->set->img[c->ord[lo]].start == start)
+		return lo;
+	return c->nord;
+}
+
+/* The image of the process at ord[pos] live at time t: the last of its
+ * exec chain that began no later. */
+static long live_at(const struct ctx *c, size_t pos, uint64_t t)
+{
+	const struct mstat_image *first = &c->set->img[c->ord[pos]];
+	long best = c->ord[pos];
+
+	for (size_t i = pos + 1; i < c->nord; i++) {
+		const struct mstat_image *m = &c->set->img[c->ord[i]];
+
+		if (m->pid != first->pid || m->start != first->start || m->mono_ns > t)
+			break;
+		best = c->ord[i];
+	}
+	return best;
+}
+
+static long name_find(const struct ctx *c, const char *name)
+{
+	for (size_t i = str_hash(name) & c->nmask; c->names[i] >= 0; i = (i + 1) & c->nmask)
+		if (!strcmp(c->set->img[c->names[i]].name, name))
+			return c->names[i];
+	return -1;
+}
+
+static int names_build(struct ctx *c, FILE *msgs)
+{
+	size_t cap = 16;
+
+	while (cap < c->set->n * 2)
+		cap *= 2;
+	c->names = malloc(cap * sizeof(*c->names));
+	if (!c->names)
+		return -ENOMEM;
+	memset(c->names, 0xff, cap * sizeof(*c->names));
+	c->nmask = cap - 1;
+	for (size_t k = 0; k < c->set->n; k++) {
+		struct mstat_image *im = &c->set->img[k];
+		long other;
+		size_t i;
+
+		if (!im->valid)
+			continue;
+		other = name_find(c, im->name);
+		if (other >= 0) {
+			/* The same log twice (a directory and a merged file of it). */
+			if (msgs)
+				fprintf(msgs, "malloc-stat: %s: same log as %s, left out\n", im->path,
+					c->set->img[other].path);
+			im->valid = false;
+			c->set->nvalid--;
+			continue;
+		}
+		for (i = str_hash(im->name) & c->nmask; c->names[i] >= 0; i = (i + 1) & c->nmask)
+			;
+		c->names[i] = (long)k;
+	}
+	return 0;
+}
+
+/* Estimated CLOCK_MONOTONIC time of a START: calibrated on the new
+ * processes, whose first log time comes soon after their start. */
+static void calibrate(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nord; i++) {
+		const struct mstat_image *m = &c->set->img[c->ord[i]];
+		int64_t d;
+
+		if (m->origin != MSTAT_ORIGIN_IMAGE ||
+		    (i && c->set->img[c->ord[i - 1]].pid == m->pid &&
+		     c->set->img[c->ord[i - 1]].start == m->start))
+			continue;
+		d = (int64_t)m->mono_ns - (int64_t)(m->start * NS_PER_TICK);
+		if (!c->have_off || d < c->off)
+			c->off = d;
+		c->have_off = true;
+	}
+}
+
+/* An unmatched FORK entry of pid whose time agrees with START, made by an
+ * image of process ppid when ppid is given (> 1). Marks it matched. */
+static long fork_of(struct ctx *c, int64_t pid, uint64_t start, int64_t ppid)
+{
+	int64_t est = (int64_t)(start * NS_PER_TICK) + c->off;
+	long best = -1;
+	struct mstat_fork *bf = NULL;
+
+	if (!c->have_off)
+		return -1;
+	for (size_t k = 0; k < c->set->n; k++) {
+		struct mstat_image *im = &c->set->img[k];
+
+		if (!placeable(im) || (ppid > 1 && im->pid != ppid))
+			continue;
+		for (size_t f = 0; f < im->nforks; f++) {
+			struct mstat_fork *fk = &im->forks[f];
+			int64_t d = (int64_t)fk->t - est;
+
+			if (fk->matched || fk->pid != pid || d > FORK_SLACK_NS || d < -FORK_SLACK_NS)
+				continue;
+			if (bf) /* two candidates: no link rather than a guess */
+				return -1;
+			best = (long)k;
+			bf = fk;
+		}
+	}
+	if (bf)
+		bf->matched = true;
+	return best;
+}
+
+/* Marks the parent's FORK entry of the child: the latest one before the
+ * child began (a pid can be forked twice by one long-lived parent). */
+static void mark_fork(struct mstat_image *parent, const struct mstat_image *child)
+{
+	struct mstat_fork *best = NULL, *any = NULL;
+
+	for (size_t f = 0; f < parent->nforks; f++) {
+		struct mstat_fork *fk = &parent->forks[f];
+
+		if (fk->matched || fk->pid != child->pid)
+			continue;
+		any = fk;
+		if (fk->t <= child->mono_ns + FORK_SLACK_NS && (!best || fk->t > best->t))
+			best = fk;
+	}
+	if (best || any)
+		(best ? best : any)->matched = true;
+}
+
+/* The virtual node of an untraced process (pid, start), made on first use. */
+static long virtual_node(struct ctx *c, int64_t pid, uint64_t start, bool has_start)
+{
+	struct mstat_set *set = c->set;
+	long v, p;
+
+	for (size_t k = 0; k < set->n; k++) {
+		struct mstat_image *im = &set->img[k];
+
+		if (im->virt && im->pid == pid && im->start == start && im->has_start == has_start)
+			return (long)k;
+	}
+	v = mstat_set_add(set);
+	if (v < 0)
+		return v;
+	set->img[v].virt = true;
+	set->img[v].pid = pid;
+	set->img[v].has_pid = true;
+	set->img[v].start = start;
+	set->img[v].has_start = has_start;
+	if (has_start) {
+		p = fork_of(c, pid, start, 0);
+		if (p >= 0) {
+			set->img[v].parent = p;
+			set->img[v].rel = MSTAT_REL_FORK;
+		}
+	}
+	return v;
+}
+
+/* Hangs the first image of a process from its parent. */
+static int link_first(struct ctx *c, long k)
+{
+	struct mstat_set *set = c->set;
+	struct mstat_image *im = &set->img[k];
+	bool forked = im->origin == MSTAT_ORIGIN_FORK || im->origin == MSTAT_ORIGIN_CLONE;
+	enum mstat_rel rel = im->origin == MSTAT_ORIGIN_CLONE ? MSTAT_REL_CLONE :
+			     forked ? MSTAT_REL_FORK : MSTAT_REL_SPAWN;
+	long p = -1;
+
+	if (forked) {
+		p = name_find(c, im->origin_file);
+		/* A file of another pid is not the parent, whatever its name. */
+		if (p >= 0 && (!placeable(&set->img[p]) || set->img[p].pid != im->ppid))
+			p = -1;
+	}
+	if (p < 0 && im->has_pstart) {
+		size_t pos = find_proc(c, im->ppid, im->pstart);
+
+		if (pos < c->nord)
+			p = live_at(c, pos, im->mono_ns);
+	}
+	if (p >= 0) {
+		mark_fork(&set->img[p], im);
+	} else {
+		/* Parent unknown or gone (PPID 1 after reparenting): a FORK
+		 * entry whose time matches is the only trustworthy link. */
+		p = fork_of(c, im->pid, im->start, im->has_pstart ? im->ppid : 0);
+		if (p < 0 && im->ppid > 1) {
+			p = virtual_node(c, im->ppid, im->pstart, im->has_pstart);
+			if (p < 0)
+				return (int)p;
+			im = &set->img[k];	/* the array may have moved */
+		}
+	}
+	if (p >= 0) {
+		im->parent = p;
+		im->rel = rel;
+	}
+	return 0;
+}
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct mstat_image *x = &cmp_ctx->set->img[*(const long *)a];
+	const struct mstat_image *y = &cmp_ctx->set->img[*(const long *)b];
+
+	if (x->t_first != y->t_first)
+		return x->t_first < y->t_first ? -1 : 1;
+	return *(const long *)a < *(const long *)b ? -1 : 1;
+}
+
+/* Child lists in start order; virtual roots with a single child dissolve
+ * (the top process's parent, typically the shell or malloc-stat itself). */
+static int link_children(struct ctx *c)
+{
+	struct mstat_set *set = c->set;
+	long *kids = malloc((set->n + 1) * sizeof(*kids));
+	size_t nk = 0;
+
+	if (!kids)
+		return -ENOMEM;
+	for (size_t k = 0; k < set->n; k++) {
+		struct mstat_image *im = &set->img[k];
+		size_t n = 0;
+
+		if (!im->virt || im->parent >= 0)
+			continue;
+		for (size_t j = 0; j < set->n; j++)
+			n += set->img[j].parent == (long)k;
+		if (n != 1)
+			continue;
+		for (size_t j = 0; j < set->n; j++) {
+			if (set->img[j].parent == (long)k) {
+				set->img[j].parent = -1;
+				set->img[j].rel = MSTAT_REL_ROOT;
+			}
+		}
+	}
+	for (size_t k = 0; k < set->n; k++)
+		if ((set->img[k].valid || set->img[k].virt) && set->img[k].parent >= 0)
+			kids[nk++] = (long)k;
+	qsort(kids, nk, sizeof(*kids), cmp_child);
+	for (size_t i = nk; i-- > 0;) {
+		struct mstat_image *im = &set->img[kids[i]];
+		struct mstat_image *p = &set->img[im->parent];
+
+		im->next_sibling = p->first_child;
+		p->first_child = kids[i];
+	}
+	/* Virtual nodes start with their first child. */
+	for (size_t k = 0; k < set->n; k++) {
+		struct mstat_image *im = &set->img[k];
+
+		if (im->virt && im->first_child >= 0) {
+			im->t_first = im->t_last = set->img[im->first_child].t_first;
+			for (long ch = im->first_child; ch >= 0; ch = set->img[ch].next_sibling)
+				if (set->img[ch].t_last > im->t_last)
+					im->t_last = set->img[ch].t_last;
+		}
+	}
+	free(kids);
+	return 0;
+}
+
+int mstat_tree_build(struct mstat_set *set, FILE *msgs)
+{
+	struct ctx c = { .set = set };
+	size_t ninput = set->n;
+	int r;
+
+	r = names_build(&c, msgs);
+	if (r < 0)
+		return r;
+	c.ord = malloc((set->n + 1) * sizeof(*c.ord));
+	if (!c.ord) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < ninput; k++)
+		if (placeable(&set->img[k]))
+			c.ord[c.nord++] = (long)k;
+	cmp_ctx = &c;
+	qsort(c.ord, c.nord, sizeof(*c.ord), cmp_ord);
+	calibrate(&c);
+
+	/* Exec chains. */
+	for (size_t i = 0; i < c.nord; i++) {
+		struct mstat_image *im = &set->img[c.ord[i]];
+		struct mstat_image *prev = i ? &set->img[c.ord[i - 1]] : NULL;
+
+		if (prev && prev->pid == im->pid && prev->start == im->start) {
+			im->proc = prev->proc;
+			im->parent = c.ord[i - 1];
+			im->rel = MSTAT_REL_EXEC;
+		} else {
+			im->proc = c.ord[i];
+		}
+	}
+	for (size_t i = 0; i < c.nord; i++) {
+		struct mstat_image *im = &set->img[c.ord[i]];
+		struct mstat_image *next = i + 1 < c.nord ? &set->img[c.ord[i + 1]] : NULL;
+
+		if (im->end == MSTAT_END_EXEC && (!next || next->proc != im->proc))
+			im->exec_untraced = true;
+	}
+	/* Parents of the first images of the processes. */
+	for (size_t i = 0; i < c.nord; i++) {
+		long k = c.ord[i];
+
+		if (set->img[k].proc != k)
+			continue;
+		r = link_first(&c, k);
+		if (r < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < ninput; k++) {
+		struct mstat_image *im = &set->img[k];
+
+		if (!im->valid)
+			continue;
+		if (!placeable(im))
+			im->proc = (long)k;
+		for (size_t f = 0; f < im->nforks; f++)
+			im->untraced_forks += !im->forks[f].matched;
+	}
+	cmp_ctx = &c;
+	r = link_children(&c);
+out:
+	free(c.ord);
+	free(c.names);
+	return r;
+}
