@@ -32,6 +32,7 @@
 #define WIN_NEXT (1u << 20)
 #define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
 #define STREAM_FLUSH_NS 10000000u
+#define RSS_EVERY_NS 10000000u	/* resident size at most every 10 ms */
 #define ENTRY_MAX 160
 
 /* Per-thread state. initial-exec: the default TLS model may call malloc. */
@@ -67,8 +68,9 @@ static struct {
 	size_t pidline_len;
 	char pidline[32];
 	char buf[STREAM_BATCH];
-	/* TIME entries */
+	/* TIME and RSS entries */
 	uint64_t last_tick;
+	uint64_t last_rss;
 } W = { .fd = -1, .enabled = true };
 
 bool mstat_log_on;
@@ -142,7 +144,7 @@ static void log_fail(void)
 	if (W.kind == MSTAT_SINK_FILE && W.win) {
 		uint64_t end = W.win_off + W.pos;
 
-		munmap(W.win, W.win_len);
+		mstat_sys_munmap(W.win, W.win_len);
 		W.win = NULL;
 		W.win_len = 0;
 		W.win_off = end;
@@ -245,9 +247,9 @@ static int file_next_window(void)
 	if (r < 0)
 		return r;
 	if (W.win)
-		munmap(W.win, W.win_len);
+		mstat_sys_munmap(W.win, W.win_len);
 	W.win = NULL;
-	win = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
+	win = mstat_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
 	if (win == MAP_FAILED) {
 		W.win_off = end;
 		W.pos = 0;
@@ -410,11 +412,22 @@ static inline void tick(void)
 		return;
 	W.last_tick = now;
 
-	char rec[64];
+	char rec[96];
 	char *e = fmt_end(fmt_control(rec, "TIME", now, 0));
 	int err = errno;
 
 	sink_put(rec, (size_t)(e - rec));
+	if (now - W.last_rss >= RSS_EVERY_NS) {
+		uint64_t resident, shared;
+
+		W.last_rss = now;
+		if (mstat_statm(&resident, &shared) == 0) {
+			e = fmt_control(rec, "RSS", resident, 0);
+			*e++ = ' ';
+			e = fmt_end(mstat_fmt_u64(e, shared));
+			sink_put(rec, (size_t)(e - rec));
+		}
+	}
 	if (W.kind == MSTAT_SINK_STREAM && now - W.last_flush >= STREAM_FLUSH_NS) {
 		W.last_flush = now;
 		stream_flush();
@@ -602,6 +615,58 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 			writer_leave(t_, lk_);                                \
 	} while (0)
 
+static inline char *fmt_mmap(char *e, const void *p, size_t len, int prot, int flags)
+{
+	e = mstat_fmt_str(e, "+ mmap ");
+	e = mstat_fmt_u64(e, len);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)p);
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, (uint64_t)(unsigned)prot);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uint64_t)(unsigned)flags);
+	return fmt_end(e);
+}
+
+static inline char *fmt_munmap(char *e, const void *p, size_t len)
+{
+	e = mstat_fmt_str(e, "+ munmap ");
+	e = mstat_fmt_u64(e, len);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)p);
+	return fmt_end(e);
+}
+
+static inline char *fmt_mremap(char *e, const void *newp, size_t newlen, const void *oldp,
+			       size_t oldlen)
+{
+	e = mstat_fmt_str(e, "+ mremap ");
+	e = mstat_fmt_u64(e, newlen);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)newp);
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uintptr_t)oldp);
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, oldlen);
+	return fmt_end(e);
+}
+
+void mstat_log_mmap(const void *p, size_t len, int prot, int flags)
+{
+	LOG_ENTRY(false, fmt_mmap, p, len, prot, flags);
+}
+
+void mstat_log_munmap(const void *p, size_t len, bool held)
+{
+	LOG_ENTRY(held, fmt_munmap, p, len);
+}
+
+void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t oldlen,
+		      bool held)
+{
+	LOG_ENTRY(held, fmt_mremap, newp, newlen, oldp, oldlen);
+}
+
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
 	LOG_ENTRY(false, fmt_alloc, ev, p, req, usable);
@@ -766,7 +831,7 @@ void mstat_log_seal_locked(void)
 	uint64_t end = W.win_off + W.pos;
 
 	if (W.win)
-		munmap(W.win, W.win_len);
+		mstat_sys_munmap(W.win, W.win_len);
 	W.win = NULL;
 	W.win_len = 0;
 	W.win_off = end;
@@ -795,7 +860,7 @@ void mstat_log_forget_in_child(void)
 		/* The mapping and descriptor are copies; unmapping and closing
 		 * them here leaves the parent's file alone. */
 		if (W.win)
-			munmap(W.win, W.win_len);
+			mstat_sys_munmap(W.win, W.win_len);
 		if (W.fd >= 0)
 			close(W.fd);
 		W.win = NULL;

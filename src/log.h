@@ -43,10 +43,19 @@ void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable);
 void mstat_log_realloc(const void *newp, size_t req, size_t usable,
 		       const void *oldp, size_t old_usable, bool held);
 
+/* The program's own memory mappings: anonymous mmaps, and every munmap and
+ * mremap (the reader intersects them with the anonymous ranges it knows).
+ * glibc's malloc maps through internal calls that never reach these. */
+void mstat_log_mmap(const void *p, size_t len, int prot, int flags);
+void mstat_log_munmap(const void *p, size_t len, bool held);
+void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t oldlen,
+		      bool held);
+
 /* Around a realloc in a multi-threaded process: the old block returns to
  * the allocator inside realloc, and another thread may receive it and log
  * it before this thread logs the move. Holding the writer across the call
- * keeps the log in allocator order. Returns whether it holds. */
+ * keeps the log in allocator order; munmap and mremap likewise.
+ * Returns whether it holds. */
 bool mstat_log_hold(void);
 void mstat_log_unhold(bool held);
 

@@ -5,11 +5,15 @@
  * the hidden core. The real allocator is reached through glibc's exported
  * __libc_* entry points: no dlsym, no bootstrap arena.
  */
+/* Meson builds with _FILE_OFFSET_BITS=64, which renames mmap to mmap64 in
+ * the headers; here both names are defined, as glibc exports them. */
+#undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -147,6 +151,77 @@ EXPORT void *pvalloc(size_t size)
 	return on_alloc(MSTAT_EV_PVALLOC, __libc_pvalloc(size), size);
 }
 
+/* ---- memory mappings ---- */
+
+static void *(*real_mmap)(void *, size_t, int, int, int, off_t);
+static int (*real_munmap)(void *, size_t);
+static void *(*real_mremap)(void *, size_t, size_t, int, ...);
+
+static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p;
+
+	if (!real_mmap)
+		real_mmap = (__typeof__(real_mmap))dlsym(RTLD_NEXT, "mmap");
+	p = real_mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS)) {
+		mstat_proc_ensure();
+		if (mstat_log_on)
+			mstat_log_mmap(p, len, prot, flags);
+	}
+	return p;
+}
+
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+/* The same function on 64-bit glibc, under its LFS name. */
+EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+EXPORT int munmap(void *addr, size_t len)
+{
+	bool held;
+	int r;
+
+	if (!real_munmap)
+		real_munmap = (__typeof__(real_munmap))dlsym(RTLD_NEXT, "munmap");
+	mstat_proc_ensure();
+	held = mstat_log_hold();
+	r = real_munmap(addr, len);
+	if (r == 0 && mstat_log_on)
+		mstat_log_munmap(addr, len, held);
+	mstat_log_unhold(held);
+	return r;
+}
+
+EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *fixed = NULL, *p;
+	bool held;
+
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+
+		va_start(ap, flags);
+		fixed = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (!real_mremap)
+		real_mremap = (__typeof__(real_mremap))dlsym(RTLD_NEXT, "mremap");
+	mstat_proc_ensure();
+	held = mstat_log_hold();
+	p = real_mremap(old, old_len, new_len, flags, fixed);
+	if (p != MAP_FAILED && mstat_log_on)
+		mstat_log_mremap(p, new_len, old, old_len, held);
+	mstat_log_unhold(held);
+	return p;
+}
+
 /* ---- exec, fork, _exit ---- */
 
 #define REAL(name) real_##name
@@ -174,6 +249,9 @@ __attribute__((constructor(101))) static void resolve_all(void)
 	RESOLVE(fork);
 	RESOLVE(_exit);
 	RESOLVE(_Exit);
+	RESOLVE(mmap);
+	RESOLVE(munmap);
+	RESOLVE(mremap);
 }
 
 #define EXEC_CALL(path, call)                                                \

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -393,7 +394,7 @@ static void init_logging(void)
 {
 	void *guard;
 
-	guard = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	guard = mstat_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (guard != MAP_FAILED) {
 		(void)madvise(guard, 4096, MADV_WIPEONFORK);
 		mstat_fork_guard = guard;
@@ -519,7 +520,8 @@ void mstat_proc_forked(int pid)
 static void put_fini(void)
 {
 	struct mstat_counters c;
-	char tail[256];
+	struct rusage ru;
+	char tail[320];
 	char *e = tail;
 
 	mstat_counters_get(&c);
@@ -535,6 +537,10 @@ static void put_fini(void)
 	e = mstat_fmt_i64(e, c.in_use);
 	e = mstat_fmt_str(e, " peak_in_use=");
 	e = mstat_fmt_i64(e, c.peak_in_use);
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		e = mstat_fmt_str(e, " maxrss=");
+		e = mstat_fmt_u64(e, (uint64_t)ru.ru_maxrss * 1024);
+	}
 	*e = '\0';
 	mstat_log_control("FINI", 0, 0, tail);
 }

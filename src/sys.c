@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -187,4 +189,35 @@ uint64_t mstat_clock_ns(int clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void *mstat_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+
+	return r == -1 ? MAP_FAILED : (void *)r;
+}
+
+int mstat_sys_munmap(void *addr, size_t len)
+{
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
+int mstat_statm(uint64_t *resident, uint64_t *shared)
+{
+	char buf[128];
+	uint64_t v[3] = { 0, 0, 0 };
+	const char *p = buf;
+
+	if (mstat_read_small("/proc/self/statm", buf, sizeof(buf)) <= 0)
+		return -EIO;
+	for (int i = 0; i < 3; i++) {
+		while (*p == ' ')
+			p++;
+		while (*p >= '0' && *p <= '9')
+			v[i] = v[i] * 10 + (uint64_t)(*p++ - '0');
+	}
+	*resident = v[1] * 4096;
+	*shared = v[2] * 4096;
+	return 0;
 }

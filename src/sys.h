@@ -35,4 +35,12 @@ int mstat_fd_high(int fd);
 
 uint64_t mstat_clock_ns(int clock);
 
+/* mmap and munmap for the preload's own use: raw system calls, so that
+ * they never reach the program-facing wrappers in preload.c. */
+void *mstat_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int mstat_sys_munmap(void *addr, size_t len);
+
+/* Resident and shared bytes from /proc/self/statm. 0 or -errno. */
+int mstat_statm(uint64_t *resident, uint64_t *shared);
+
 #endif

@@ -64,6 +64,8 @@ class Image:
 		self.lost = 0
 		self.forks = {}		# child pid -> entry
 		self.pending_exec = None
+		self.stream = False
+		self.fork_at = None	# fork/clone children: offset in the parent
 
 	def err(self, line, msg):
 		self.errors.append('%s:%s: %s' % (self.where, line, msg))
@@ -292,11 +294,7 @@ def parse_stream(path):
 			chunks.append(cur)
 		for n, chunk in enumerate(chunks):
 			img = Image('%s:pid%d#%d' % (os.path.basename(path), pid, n))
-			img.stream_pid = pid
-			if chunk[0][2] != VERSION_LINE:
-				# A fork child writing on in its parent's stream.
-				chunk = [(0, 0, VERSION_LINE), (0, 0, '# PID %d' % pid),
-					 (0, 0, '# ORIGIN stream-fork')] + chunk
+			img.stream = True
 			parse_lines(img, chunk, True)
 			img.stream_first = chunk[0][0]
 			check_header(img, False)
@@ -326,8 +324,6 @@ def check_header(img, is_file):
 	if not h and not img.entries:
 		return
 	need = ['PID', 'PPID', 'START', 'PSTART', 'TIME', 'ORIGIN', 'EXE', 'CWD', 'CMDLINE']
-	if h.get('ORIGIN') == 'stream-fork':
-		need = ['PID']
 	for key in need:
 		if key not in h:
 			img.err('header', 'missing # %s' % key)
@@ -339,7 +335,7 @@ def check_header(img, is_file):
 	if 'TIME' in h and not re.match(r'\d+ \d+$', h['TIME']):
 		img.err('header', 'bad # TIME %r' % h['TIME'])
 	o = h.get('ORIGIN', '').split(' ')
-	if o[0] in ('image', 'stream-fork') and len(o) == 1:
+	if o[0] == 'image' and len(o) == 1:
 		img.origin = (o[0],)
 	elif o[0] in ('fork', 'clone') and len(o) == 3 and DEC_RE.match(o[2]):
 		img.origin = (o[0], unescape(o[1]), int(o[2]))
@@ -353,8 +349,7 @@ def check_header(img, is_file):
 			img.err('header', '# FILE %r is not the file name' % h.get('FILE'))
 		if img.maps is None:
 			img.err('header', 'no MAPS block')
-	if h.get('ORIGIN') != 'stream-fork' and (not img.entries or
-						  img.entries[0].type != 'INIT'):
+	if not img.entries or img.entries[0].type != 'INIT':
 		img.err('header', 'first entry is not INIT')
 
 
@@ -486,12 +481,16 @@ class Tree:
 			o = img.origin
 			if o is None:
 				continue
+			if o[0] in ('fork', 'clone') and img.stream:
+				self.link_stream_child(img, procs)
+				continue
 			if o[0] in ('fork', 'clone'):
 				par = self.by_name.get(o[1])
 				if par is None:
 					img.err('header', 'ORIGIN names missing file %r' % o[1])
 					continue
 				img.parent = par
+				img.fork_at = o[2]
 				if par.pid != img.ppid or par.start != img.pstart:
 					img.err('header', 'parent %s is (%s, %s), PPID/PSTART say (%s, %s)'
 						% (par.where, par.pid, par.start, img.ppid, img.pstart))
@@ -500,19 +499,12 @@ class Tree:
 						% (o[2], par.where))
 				if par.mono > img.mono:
 					img.err('header', 'parent %s starts after the child' % par.where)
-				continue
-			if o[0] == 'stream-fork':
-				par = [i for i in self.images if img.stream_pid in i.forks and
-				       i is not img]
-				if len(par) != 1:
-					img.err('stream', 'fork child pid %d: %d images name it in FORK'
-						% (img.stream_pid, len(par)))
-					continue
-				img.parent = par[0]
+				if o[0] == 'fork' and img.pid not in par.forks:
+					img.err('header', 'parent %s has no FORK %d' % (par.where, img.pid))
 				continue
 			chain = procs[(img.pid, img.start)]
 			k = chain.index(img)
-			earlier = [i for i in chain[:k] if i.origin and i.origin[0] != 'stream-fork']
+			earlier = chain[:k]
 			if earlier:
 				prev = earlier[-1]
 				img.parent = prev
@@ -527,6 +519,28 @@ class Tree:
 			else:
 				self.roots.append(img)
 
+	def link_stream_child(self, img, procs):
+		"""In a stream a fork child names no file: its parent is the image of
+		(PPID, PSTART) that logged FORK with its pid; it inherits what was
+		live before that entry. Without FORK (clone), what it inherited is
+		not known exactly."""
+		if img.origin[1] != '-' or img.origin[2] != 0:
+			img.err('header', 'stream child with ORIGIN %r' % img.hdr['ORIGIN'])
+		cands = [i for i in procs.get((img.ppid, img.pstart), ()) if i.mono <= img.mono]
+		forked = [i for i in cands if img.pid in i.forks]
+		if forked:
+			img.parent = forked[-1]
+			img.fork_at = forked[-1].forks[img.pid].off
+		elif cands:
+			img.parent = cands[-1]
+			before = [e.off for e in cands[-1].entries if e.off < img.stream_first]
+			img.fork_at = before[-1] if before else cands[-1].length
+			img.inexact = True
+			if img.origin[0] == 'fork':
+				img.err('header', 'no FORK %d in the parent' % img.pid)
+		else:
+			img.err('header', 'parent (%s, %s) not in the stream' % (img.ppid, img.pstart))
+
 	def replay_all(self):
 		children = {}
 		for img in self.images:
@@ -536,12 +550,7 @@ class Tree:
 
 		def visit(img, live, in_use):
 			kids = children.get(id(img), [])
-			want = []
-			for k in kids:
-				if k.origin[0] == 'stream-fork':
-					want.append(img.forks[k.stream_pid].off)
-				else:
-					want.append(k.origin[2])
+			want = [k.fork_at for k in kids]
 			snaps = replay(img, live, in_use, want)
 			done[id(img)] = True
 			for k, off in zip(kids, want):
@@ -550,7 +559,7 @@ class Tree:
 					k.err('header', 'no parent state at offset %d' % off)
 					klive, kin = {}, 0
 				inh = k.h_int('INHERITED')
-				if inh is not None and not img.inexact and inh != kin:
+				if inh is not None and not (img.inexact or k.inexact) and inh != kin:
 					k.err('header', 'INHERITED %d, parent had %d in use at the fork'
 					      % (inh, kin))
 				if img.inexact:

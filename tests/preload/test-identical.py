@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from common import (PYTHON, check_eq, check_logs, cleanup, logs, prog, run, setup, skip,
+from common import (PYTHON, check, check_eq, check_logs, cleanup, logs, prog, run, setup, skip,
 		    tmpdir)
 
 PY = r'''
@@ -42,8 +42,7 @@ d = tmpdir('identical-' + case)
 
 plain = run(argv, preload=False)
 check_eq(plain.returncode, 0, 'exit status without the preload')
-if len(plain.stdout) < 100:
-	skip('too little output to compare: %r' % plain.stdout)
+check(len(plain.stdout) > 20, 'the program printed something to compare')
 for label, kw in (('under the preload', {}),
 		  ('with per-process logs', {'prefix': os.path.join(d, 'log')})):
 	res = run(argv, **kw)

@@ -1,0 +1,1017 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""The malloc-stat benchmark suite (issue 6).
+
+Runs each workload uninstrumented, under malloc-stat (counters only and
+full logging) and under each installed peer (heaptrack, Valgrind massif
+--trace-children=yes, glibc memusage, glibc mtrace), interleaved round-robin,
+N times, and prints a markdown table per workload: the median and min-max
+of the wall-time ratio to the uninstrumented run of the same round, the
+output size and bytes per event, what zstd -3 saves on malloc-stat's logs,
+and how many of the tree's processes each tool covered, against an
+independent count made with strace in a separate, untimed run.
+
+Python 3 standard library only. Nothing here is an assertion: a missing
+workload or peer is skipped with the reason printed.
+
+    bench/run.py --preload build/src/malloc-stat.so \\
+        --churn build/bench/alloc-churn --mtrace-shim build/bench/mtrace-on.so \\
+        --work build/bench/work --reps 5 --out build/bench/results.md
+
+See bench/RESULTS.md for the latest figures and bench/meson.build for the
+`meson test --benchmark` targets.
+"""
+
+import argparse
+import datetime
+import glob
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tarfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+MEMUSAGE_SO = LIBDIR + "/libmemusage.so"
+MALLOC_DEBUG_SO = LIBDIR + "/libc_malloc_debug.so.0"
+BINUTILS_TARBALL_GLOB = "/usr/src/binutils/binutils-*.tar.*"
+
+# Workload groups, as the meson benchmark targets name them.
+GROUPS = {
+    "churn": ["churn-1t", "churn-2t"],
+    "compiler": ["cxx"],
+    "make": ["make"],
+    "configure": ["configure"],
+    "python": ["python", "python-malloc"],
+}
+ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
+ALL_VARIANTS = ["native", "counters", "full", "heaptrack", "massif", "memusage", "mtrace"]
+
+# Targets of issue 6 (ratios to uninstrumented, medians): (variant, workload) -> limit.
+TARGETS = {
+    ("counters", "cxx"): 1.03,
+    ("counters", "churn-1t"): 1.15,
+    ("counters", "churn-2t"): 1.15,
+    ("full", "cxx"): 1.10,
+    ("full", "churn-1t"): 2.0,
+    ("full", "churn-2t"): 2.0,
+    ("full", "make"): 1.05,
+    ("full", "configure"): 1.10,
+}
+
+PY_SCRIPT = """\
+import sys
+n = int(sys.argv[1])
+d = {}
+for i in range(n):
+    d[str(i)] = (i, str(i * 7), [i])
+words = sorted(d, key=lambda k: (len(k), k[::-1]))
+print(len(d), len(words), sum(len(v[1]) for v in d.values()))
+"""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def fmt_bytes(n):
+    if n is None:
+        return "-"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return "%.1f %s" % (n / scale, unit)
+    return "%d B" % n
+
+
+def fmt_count(n):
+    if n is None:
+        return "-"
+    if n >= 1e6:
+        return "%.2f M" % (n / 1e6)
+    if n >= 1e3:
+        return "%.1f k" % (n / 1e3)
+    return str(n)
+
+
+def rm_rf(path):
+    if os.path.lexists(path):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+
+
+def base_env():
+    """The environment every run starts from: no tracer, no glibc malloc
+    tuning (meson test sets MALLOC_PERTURB_, which costs a memset per free),
+    C locale."""
+    env = dict(os.environ)
+    for k in list(env):
+        if k.startswith(("MALLOC_", "MEMUSAGE_", "MTRACE_", "LD_PRELOAD", "GLIBC_TUNABLES",
+                         "HEAPTRACK", "VALGRIND", "MAKEFLAGS", "MFLAGS", "MAKELEVEL",
+                         "PYTHON")):
+            del env[k]
+    env["LC_ALL"] = "C"
+    return env
+
+
+# ---------------------------------------------------------------- ELF check
+
+_dyn_cache = {}
+
+
+def elf_kind(path, depth=0):
+    """'dynamic', 'static', or 'unknown' (file gone, e.g. a deleted
+    conftest). Scripts count as their interpreter."""
+    if path in _dyn_cache:
+        return _dyn_cache[path]
+    kind = "unknown"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if head[:2] == b"#!" and depth < 4:
+                f.seek(0)
+                line = f.readline(256)[2:].decode(errors="replace").split()
+                kind = elf_kind(line[0], depth + 1) if line else "unknown"
+            elif head[:4] == b"\x7fELF" and head[4] == 2:
+                (phoff,) = struct.unpack_from("<Q", head, 32)
+                phentsize, phnum = struct.unpack_from("<HH", head, 54)
+                f.seek(phoff)
+                table = f.read(phentsize * phnum)
+                kind = "static"
+                for i in range(phnum):
+                    (ptype,) = struct.unpack_from("<I", table, i * phentsize)
+                    if ptype == 3:  # PT_INTERP
+                        kind = "dynamic"
+                        break
+    except (OSError, struct.error, IndexError):
+        kind = "unknown"
+    _dyn_cache[path] = kind
+    return kind
+
+
+# ------------------------------------------------------- process counting
+
+class Proc:
+    __slots__ = ("pid", "dead", "thread", "claimed", "kind", "execs", "parent")
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.dead = False
+        self.thread = False
+        self.claimed = False
+        self.kind = None
+        self.execs = []
+        self.parent = None
+
+
+_line_re = re.compile(r"^(\d+)\s+(.*)$")
+_ret_re = re.compile(r"\)\s+=\s+(-?\d+)(?:\s.*)?$")
+
+
+def count_processes(trace_file, cwd):
+    """Parses `strace -f -e trace=process` output: every process of the tree
+    (threads excluded), and which of them ran a dynamically linked image at
+    the end (a fork child without exec runs its parent's image)."""
+    cur = {}
+    procs = []
+    pending = {}
+    root = None
+
+    def get(pid):
+        p = cur.get(pid)
+        if p is None or p.dead:
+            p = Proc(pid)
+            cur[pid] = p
+            procs.append(p)
+        return p
+
+    with open(trace_file, errors="replace") as f:
+        for raw in f:
+            m = _line_re.match(raw.rstrip("\n"))
+            if not m:
+                continue
+            pid, text = int(m.group(1)), m.group(2)
+            if root is None:
+                root = get(pid)
+                root.claimed = True
+            if text.startswith("+++ exited") or text.startswith("+++ killed"):
+                p = cur.get(pid)
+                if p:
+                    p.dead = True
+                continue
+            if text.startswith("---"):
+                continue
+            if text.endswith("<unfinished ...>"):
+                pending[pid] = text[: -len("<unfinished ...>")]
+                continue
+            if text.startswith("<... "):
+                rest = text.split("resumed>", 1)
+                text = pending.pop(pid, "") + (rest[1] if len(rest) > 1 else "")
+            name = text.split("(", 1)[0]
+            rm = _ret_re.search(text)
+            ret = int(rm.group(1)) if rm else None
+            me = get(pid)
+            if name in ("fork", "vfork", "clone", "clone3") and ret and ret > 0:
+                child = cur.get(ret)
+                if child is None or child.dead or child.claimed:
+                    child = Proc(ret)
+                    cur[ret] = child
+                    procs.append(child)
+                child.claimed = True
+                if "CLONE_THREAD" in text:
+                    child.thread = True
+                else:
+                    child.parent = me
+                    if child.kind is None:
+                        child.kind = me.kind
+            elif name in ("execve", "execveat") and ret == 0:
+                am = re.search(r'\("((?:[^"\\]|\\.)*)"', text)
+                path = am.group(1) if am else ""
+                if name == "execveat":
+                    am = re.search(r'\(\s*[^,]+,\s*"((?:[^"\\]|\\.)*)"', text)
+                    path = am.group(1) if am else path
+                me.execs.append(path)
+                full = path if os.path.isabs(path) else os.path.join(cwd, path)
+                me.kind = elf_kind(full)
+            elif name in ("exit_group",):
+                me.dead = True
+    real = [p for p in procs if not p.thread]
+    total = len(real)
+    static = sum(1 for p in real if p.kind == "static")
+    unknown = sum(1 for p in real if p.kind in (None, "unknown"))
+    return {"total": total, "dynamic": total - static, "static": static,
+            "unknown": unknown}
+
+
+# ------------------------------------------------------------- log scans
+
+def scan_mstat_logs(paths):
+    """Content bytes (up to the first NUL), '+ ' entries, allocator
+    entries, and the (PID, START) and PPID of each file."""
+    total = entries = control = 0
+    keys = {}
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        nul = data.find(b"\0")
+        if nul >= 0:
+            data = data[:nul]
+        total += len(data)
+        n = data.count(b"\n+ ") + (1 if data.startswith(b"+ ") else 0)
+        c = 0
+        for t in (b"\n+ TIME ", b"\n+ INIT ", b"\n+ FINI ", b"\n+ FORK ", b"\n+ EXEC ",
+                  b"\n+ EXEC-FAILED ", b"\n+ LOG ", b"\n+ LOST "):
+            c += data.count(t)
+        entries += n
+        control += c
+        head = data[:4096].decode(errors="replace")
+        pid = re.search(r"^# PID (\d+)$", head, re.M)
+        start = re.search(r"^# START (\d+)$", head, re.M)
+        ppid = re.search(r"^# PPID (\d+)$", head, re.M)
+        if pid and start:
+            k = (int(pid.group(1)), int(start.group(1)))
+            e = keys.setdefault(k, {"entries": 0, "ppid": int(ppid.group(1)) if ppid else 0})
+            e["entries"] += n - c
+    return {"bytes": total, "entries": entries, "events": entries - control, "keys": keys}
+
+
+def zstd_size(paths, tmpdir):
+    """Sum of the files compressed one by one with zstd -3, and the CPU
+    time it took."""
+    if not shutil.which("zstd"):
+        return None, None
+    rm_rf(tmpdir)
+    os.makedirs(tmpdir)
+    t0 = os.times()
+    for i in range(0, len(paths), 400):
+        subprocess.run(["zstd", "-3", "-q", "-f", "--output-dir-flat", tmpdir] + paths[i:i + 400],
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t1 = os.times()
+    size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(tmpdir, "*")))
+    rm_rf(tmpdir)
+    return size, (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+
+
+# ------------------------------------------------------------- variants
+
+class Variant:
+    name = label = ""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    def missing(self):
+        return None
+
+    def wrap(self, argv, env, rundir):
+        return argv, env
+
+    def collect(self, rundir, wl):
+        return {}
+
+
+class Native(Variant):
+    name, label = "native", "uninstrumented"
+
+
+class Counters(Variant):
+    name, label = "counters", "malloc-stat counters only"
+
+    def missing(self):
+        p = self.ctx.preload
+        return None if p and os.path.exists(p) else "malloc-stat.so not found (%s)" % p
+
+    def wrap(self, argv, env, rundir):
+        env["LD_PRELOAD"] = os.path.abspath(self.ctx.preload)
+        return argv, env
+
+    def collect(self, rundir, wl):
+        return {"output": "none"}
+
+
+class Full(Counters):
+    name, label = "full", "malloc-stat full logging"
+
+    def wrap(self, argv, env, rundir):
+        env["LD_PRELOAD"] = os.path.abspath(self.ctx.preload)
+        env["MALLOC_STAT_PREFIX"] = os.path.join(rundir, "logs", "ms")
+        os.makedirs(os.path.join(rundir, "logs"))
+        return argv, env
+
+    def collect(self, rundir, wl):
+        paths = sorted(glob.glob(os.path.join(rundir, "logs", "ms.*")))
+        s = scan_mstat_logs(paths)
+        r = {"bytes": s["bytes"], "entries": s["entries"], "events": s["events"],
+             "covered": len(s["keys"]), "files": len(paths)}
+        # The root of the tree: the process this runner started.
+        me = os.getpid()
+        root = [k for k, v in s["keys"].items() if v["ppid"] == me]
+        r["root_events"] = sum(s["keys"][k]["entries"] for k in root) if root else None
+        if wl.zstd_wanted:
+            wl.zstd_wanted = False
+            z, cpu = zstd_size(paths, os.path.join(self.ctx.work, "zstd-tmp"))
+            if z is not None:
+                wl.zstd = (s["bytes"], z, cpu)
+        return r
+
+
+class Heaptrack(Variant):
+    name, label = "heaptrack", "heaptrack"
+
+    def missing(self):
+        return None if shutil.which("heaptrack") else "heaptrack not installed"
+
+    def wrap(self, argv, env, rundir):
+        return ["heaptrack", "-o", os.path.join(rundir, "ht")] + argv, env
+
+    def collect(self, rundir, wl):
+        files = glob.glob(os.path.join(rundir, "ht*"))
+        return {"bytes": sum(os.path.getsize(p) for p in files), "covered": len(files),
+                "per_root": True}
+
+
+class Massif(Variant):
+    name, label = "massif", "valgrind massif --trace-children=yes"
+
+    def missing(self):
+        return None if shutil.which("valgrind") else "valgrind not installed"
+
+    def wrap(self, argv, env, rundir):
+        return ["valgrind", "--tool=massif", "--trace-children=yes", "-q",
+                "--massif-out-file=" + os.path.join(rundir, "massif.out.%p")] + argv, env
+
+    def collect(self, rundir, wl):
+        files = glob.glob(os.path.join(rundir, "massif.out.*"))
+        return {"bytes": sum(os.path.getsize(p) for p in files), "covered": len(files),
+                "snapshots": True}
+
+
+class Memusage(Variant):
+    name, label = "memusage", "glibc memusage"
+
+    def missing(self):
+        return None if os.path.exists(MEMUSAGE_SO) else MEMUSAGE_SO + " missing"
+
+    def wrap(self, argv, env, rundir):
+        env["LD_PRELOAD"] = MEMUSAGE_SO
+        env["MEMUSAGE_OUTPUT"] = "/dev/null"
+        return argv, env
+
+    def collect(self, rundir, wl):
+        n = 0
+        for p in [os.path.join(rundir, "stderr")] + wl.extra_stderr():
+            try:
+                with open(p, "rb") as f:
+                    n += f.read().count(b"Memory usage summary")
+            except OSError:
+                pass
+        return {"output": "none (/dev/null)", "covered_min": n}
+
+
+class Mtrace(Variant):
+    name, label = "mtrace", "glibc mtrace"
+
+    def missing(self):
+        if not os.path.exists(MALLOC_DEBUG_SO):
+            return MALLOC_DEBUG_SO + " missing"
+        if not self.ctx.mtrace_shim or not os.path.exists(self.ctx.mtrace_shim):
+            return "mtrace-on.so (bench/mtrace-on.c) not built"
+        return None
+
+    def wrap(self, argv, env, rundir):
+        env["LD_PRELOAD"] = MALLOC_DEBUG_SO + " " + os.path.abspath(self.ctx.mtrace_shim)
+        env["MTRACE_PREFIX"] = os.path.join(rundir, "mtrace")
+        return argv, env
+
+    def collect(self, rundir, wl):
+        files = glob.glob(os.path.join(rundir, "mtrace.*"))
+        size = lines = covered = 0
+        for p in files:
+            with open(p, "rb") as f:
+                data = f.read()
+            size += len(data)
+            lines += data.count(b"\n@ ") + (1 if data.startswith(b"@ ") else 0)
+            covered += 1 if data.startswith(b"= Start") else 0
+        return {"bytes": size, "entries": lines, "covered": covered}
+
+
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, Heaptrack, Massif, Memusage, Mtrace)}
+
+
+# ------------------------------------------------------------- workloads
+
+class Workload:
+    name = title = ""
+    skip_variants = {}
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.zstd_wanted = True
+        self.zstd = None
+        self.cwd = ctx.work
+
+    def setup(self):
+        """Untimed, once. Returns None or the reason to skip."""
+        return None
+
+    def before_run(self):
+        """Untimed, before every run."""
+
+    def argv(self):
+        raise NotImplementedError
+
+    def env(self, env):
+        return env
+
+    def extra_stderr(self):
+        return []
+
+
+class Churn(Workload):
+    def __init__(self, ctx, threads):
+        super().__init__(ctx)
+        self.threads = threads
+        self.name = "churn-%dt" % threads
+        self.title = "alloc-churn, %d thread%s, %s ops%s" % (
+            threads, "s" if threads > 1 else "", fmt_count(ctx.churn_ops),
+            ", cross-thread frees" if threads > 1 else "")
+
+    def setup(self):
+        b = self.ctx.churn
+        if not b or not os.access(b, os.X_OK):
+            return "alloc-churn not built (%s)" % b
+        return None
+
+    def argv(self):
+        return [os.path.abspath(self.ctx.churn), str(self.threads), str(self.ctx.churn_ops)]
+
+
+class Cxx(Workload):
+    name = "cxx"
+    title = "cc1plus: `g++ -O2 -c stdcxx.cpp` (<bits/stdc++.h> + <regex>), whole driver tree"
+
+    def setup(self):
+        if not shutil.which("g++"):
+            return "g++ not installed"
+        self.cwd = os.path.join(self.ctx.work, "cxx")
+        os.makedirs(self.cwd, exist_ok=True)
+        shutil.copy(os.path.join(HERE, "stdcxx.cpp"), self.cwd)
+        return None
+
+    def argv(self):
+        return ["g++", "-O2", "-c", "stdcxx.cpp", "-o", "stdcxx.o"]
+
+
+def extract_libiberty(ctx):
+    """Extracts libiberty (and what its configure needs) from Debian's
+    binutils-source tarball once. Returns (srcdir, None) or (None, reason)."""
+    tarballs = sorted(glob.glob(BINUTILS_TARBALL_GLOB))
+    if not tarballs:
+        return None, "binutils-source not installed (no %s; run bench/install-deps)" % \
+            BINUTILS_TARBALL_GLOB
+    top = os.path.join(ctx.work, "src")
+    stamp = os.path.join(top, ".extracted")
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            return f.read().strip(), None
+    rm_rf(top)
+    os.makedirs(top)
+    log("extracting libiberty from %s" % tarballs[-1])
+    want = ("libiberty/", "include/", "config/", "install-sh", "config.guess", "config.sub",
+            "mkinstalldirs", "move-if-change", "ltmain.sh", "config-ml.in", "missing",
+            "config.rpath")
+    srcdir = None
+    with tarfile.open(tarballs[-1]) as tf:
+        members = []
+        for m in tf:
+            parts = m.name.split("/", 1)
+            if len(parts) == 2 and parts[1].startswith(want):
+                members.append(m)
+                srcdir = os.path.join(top, parts[0])
+        kw = {"filter": "tar"} if hasattr(tarfile, "data_filter") else {}
+        tf.extractall(top, members=members, **kw)
+    if not srcdir or not os.path.exists(os.path.join(srcdir, "libiberty", "configure")):
+        return None, "no libiberty/configure in %s" % tarballs[-1]
+    with open(stamp, "w") as f:
+        f.write(srcdir)
+    return srcdir, None
+
+
+class Make(Workload):
+    name = "make"
+    title = "`make -j2` of libiberty (binutils-source), from clean"
+    # massif: every gcc, cc1, as of ~80 compiles under valgrind
+    skip_variants = {}
+
+    def setup(self):
+        if not shutil.which("make") or not shutil.which("gcc"):
+            return "make or gcc not installed"
+        src, why = extract_libiberty(self.ctx)
+        if why:
+            return why
+        self.cwd = os.path.join(self.ctx.work, "libiberty-make")
+        if not os.path.exists(os.path.join(self.cwd, "Makefile")):
+            rm_rf(self.cwd)
+            os.makedirs(self.cwd)
+            log("configuring libiberty once (untimed)")
+            r = subprocess.run([os.path.join(src, "libiberty", "configure")], cwd=self.cwd,
+                               env=base_env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+            if r.returncode != 0:
+                return "libiberty configure failed (rc %d)" % r.returncode
+        return None
+
+    def before_run(self):
+        subprocess.run(["make", "clean"], cwd=self.cwd, env=base_env(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def argv(self):
+        return ["make", "-j2"]
+
+
+class Configure(Workload):
+    name = "configure"
+    title = "libiberty's GNU `configure` (fresh build directory each run)"
+    skip_variants = {
+        "massif": "every one of the ~3,400 processes would start under Valgrind "
+                  "(~0.3 s each: > 15 min per run)",
+    }
+
+    def setup(self):
+        if not shutil.which("gcc"):
+            return "gcc not installed"
+        src, why = extract_libiberty(self.ctx)
+        if why:
+            return why
+        self.configure = os.path.join(src, "libiberty", "configure")
+        self.cwd = os.path.join(self.ctx.work, "libiberty-configure")
+        return None
+
+    def before_run(self):
+        rm_rf(self.cwd)
+        os.makedirs(self.cwd)
+
+    def argv(self):
+        return [self.configure]
+
+    def extra_stderr(self):
+        return [os.path.join(self.cwd, "config.log")]
+
+
+class Python(Workload):
+    def __init__(self, ctx, pymalloc):
+        super().__init__(ctx)
+        self.pymalloc = pymalloc
+        self.name = "python" if pymalloc else "python-malloc"
+        self.title = "python3: dict of %s small tuples/strings/lists%s" % (
+            fmt_count(ctx.python_n), "" if pymalloc else
+            ", PYTHONMALLOC=malloc (every object through malloc)")
+
+    def setup(self):
+        if not os.access("/usr/bin/python3", os.X_OK):
+            return "/usr/bin/python3 missing"
+        return None
+
+    def argv(self):
+        return ["/usr/bin/python3", "-c", PY_SCRIPT, str(self.ctx.python_n)]
+
+    def env(self, env):
+        if not self.pymalloc:
+            env["PYTHONMALLOC"] = "malloc"
+        return env
+
+
+def make_workload(ctx, name):
+    return {
+        "churn-1t": lambda: Churn(ctx, 1),
+        "churn-2t": lambda: Churn(ctx, 2),
+        "cxx": lambda: Cxx(ctx),
+        "make": lambda: Make(ctx),
+        "configure": lambda: Configure(ctx),
+        "python": lambda: Python(ctx, True),
+        "python-malloc": lambda: Python(ctx, False),
+    }[name]()
+
+
+# ------------------------------------------------------------- running
+
+def run_once(ctx, wl, variant, rundir, timeout):
+    """One timed run. Returns (seconds or None, rc, note)."""
+    rm_rf(rundir)
+    os.makedirs(rundir)
+    wl.before_run()
+    env = wl.env(base_env())
+    argv, env = variant.wrap(wl.argv(), env, rundir)
+    with open(os.path.join(rundir, "stdout"), "wb") as out, \
+            open(os.path.join(rundir, "stderr"), "wb") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, cwd=wl.cwd, env=env, stdout=out, stderr=err,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            return None, None, "over %d s: stopped" % timeout
+        t1 = time.perf_counter()
+    if rc != 0:
+        try:
+            with open(os.path.join(rundir, "stderr"), "rb") as f:
+                tail = f.read()[-300:].decode(errors="replace").strip().splitlines()
+        except OSError:
+            tail = []
+        return None, rc, "exit status %d%s" % (rc, (": " + tail[-1]) if tail else "")
+    return t1 - t0, rc, None
+
+
+def strace_count(ctx, wl):
+    if not shutil.which("strace"):
+        return None, "strace not installed"
+    rundir = os.path.join(ctx.work, "runs", wl.name + "-strace")
+    rm_rf(rundir)
+    os.makedirs(rundir)
+    wl.before_run()
+    trace = os.path.join(rundir, "trace")
+    argv = ["strace", "-f", "-q", "--seccomp-bpf", "-e", "trace=process", "-o", trace] + wl.argv()
+    r = subprocess.run(argv, cwd=wl.cwd, env=wl.env(base_env()), stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        # Older strace without --seccomp-bpf.
+        wl.before_run()
+        argv.remove("--seccomp-bpf")
+        r = subprocess.run(argv, cwd=wl.cwd, env=wl.env(base_env()),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        return None, "strace run failed (rc %d)" % r.returncode
+    c = count_processes(trace, wl.cwd)
+    if not ctx.keep:
+        rm_rf(rundir)
+    return c, None
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def run_workload(ctx, wl, variants):
+    res = {"wl": wl, "skip": None, "procs": None, "procs_note": None, "rows": {}}
+    why = wl.setup()
+    if why:
+        res["skip"] = why
+        log("%s: skipped: %s" % (wl.name, why))
+        return res
+    log("== %s: %s" % (wl.name, wl.title))
+    active = []
+    for v in variants:
+        row = {"times": {}, "stats": [], "note": None, "skip": None, "fails": []}
+        res["rows"][v.name] = row
+        row["skip"] = v.missing() or wl.skip_variants.get(v.name)
+        if row["skip"]:
+            log("  %s: skipped: %s" % (v.name, row["skip"]))
+        else:
+            active.append(v)
+    if not any(v.name == "native" for v in active):
+        res["skip"] = "no uninstrumented variant selected"
+        return res
+    # Warm the page cache and the binaries.
+    wl.before_run()
+    t, rc, note = run_once(ctx, wl, VARIANT_CLASSES["native"](ctx),
+                           os.path.join(ctx.work, "runs", "warmup"), ctx.max_run)
+    if t is None:
+        res["skip"] = "uninstrumented run failed: %s" % note
+        log("%s: skipped: %s" % (wl.name, res["skip"]))
+        return res
+    log("  warm-up %.2f s" % t)
+    c, why = strace_count(ctx, wl)
+    res["procs"], res["procs_note"] = c, why
+    if c:
+        log("  processes (strace): %d, %d dynamically linked" % (c["total"], c["dynamic"]))
+    limited = {}
+    for rnd in range(ctx.reps):
+        k = rnd % len(active)
+        order = active[k:] + active[:k]
+        for v in order:
+            row = res["rows"][v.name]
+            if v.name in limited and len(row["times"]) >= limited[v.name]:
+                continue
+            if row["skip"]:
+                continue
+            rundir = os.path.join(ctx.work, "runs", "%s-%s-%d" % (wl.name, v.name, rnd))
+            t, rc, note = run_once(ctx, wl, v, rundir, ctx.max_run)
+            if t is None:
+                row["fails"].append(note)
+                log("  round %d %-9s FAILED: %s" % (rnd, v.name, note))
+                if note.startswith("over"):
+                    row["skip"] = "a single run took %s" % note
+            else:
+                row["times"][rnd] = t
+                row["stats"].append(v.collect(rundir, wl))
+                log("  round %d %-9s %7.2f s" % (rnd, v.name, t))
+                if t > ctx.slow_threshold and v.name != "native" and v.name not in limited:
+                    limited[v.name] = ctx.slow_reps
+                    row["note"] = "slow (> %d s a run): %d run%s" % (
+                        ctx.slow_threshold, ctx.slow_reps, "s" if ctx.slow_reps > 1 else "")
+            if not ctx.keep:
+                rm_rf(rundir)
+    return res
+
+
+# ------------------------------------------------------------- reporting
+
+def ratios(res, name):
+    nat = res["rows"]["native"]["times"]
+    row = res["rows"][name]["times"]
+    return [row[r] / nat[r] for r in row if r in nat]
+
+
+def first(stats, key):
+    vals = [s[key] for s in stats if s.get(key) is not None]
+    return vals[0] if vals else None
+
+
+def workload_table(res):
+    wl = res["wl"]
+    out = ["### %s" % wl.title, ""]
+    if res["skip"]:
+        out += ["Skipped: %s." % res["skip"], ""]
+        return out
+    nat = res["rows"]["native"]
+    nt = list(nat["times"].values())
+    procs = res["procs"]
+    if procs:
+        ptxt = "%d process%s (%d dynamically linked%s)" % (
+            procs["total"], "es" if procs["total"] != 1 else "", procs["dynamic"],
+            ", %d could not be checked and count as dynamic" % procs["unknown"]
+            if procs["unknown"] else "")
+    else:
+        ptxt = "process count unavailable (%s)" % res["procs_note"]
+    full = res["rows"].get("full")
+    events = first(full["stats"], "events") if full else None
+    out.append("Uninstrumented: median %.2f s (%.2f-%.2f s, %d runs); %s by strace%s." % (
+        median(nt), min(nt), max(nt), len(nt), ptxt,
+        "; %s allocator events in the full log" % fmt_count(events) if events else ""))
+    out.append("")
+    out.append("| variant | ratio (median) | ratio min-max | median wall | runs | output "
+               "| bytes/event | processes covered |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    expected = procs["dynamic"] if procs else None
+    root_events = first(full["stats"], "root_events") if full else None
+    for name, row in res["rows"].items():
+        v = VARIANT_CLASSES[name]
+        if row["skip"] and not row["times"]:
+            out.append("| %s | skipped: %s | | | | | | |" % (v.label, row["skip"]))
+            continue
+        if not row["times"]:
+            out.append("| %s | failed: %s | | | | | | |" % (
+                v.label, row["fails"][0] if row["fails"] else "no run"))
+            continue
+        if name == "native":
+            rat, mm = "1.00x", "-"
+        else:
+            rs = ratios(res, name)
+            target = TARGETS.get((name, wl.name))
+            rat = "**%.2fx**" % median(rs) if target else "%.2fx" % median(rs)
+            if target:
+                rat += " (target %.2fx: %s)" % (target, "met" if median(rs) <= target else "MISSED")
+            mm = "%.2f-%.2f" % (min(rs), max(rs))
+        t = list(row["times"].values())
+        runs = str(len(t))
+        if row["note"]:
+            runs += " (%s)" % row["note"]
+        if row["fails"]:
+            runs += "; %d failed: %s" % (len(row["fails"]), row["fails"][0])
+        st = row["stats"]
+        size = first(st, "bytes")
+        output = first(st, "output") or fmt_bytes(size)
+        bpe = "-"
+        if name == "full":
+            entries = first(st, "entries")
+            if size is not None and entries:
+                bpe = "%.1f" % (size / entries)
+            if wl.zstd:
+                raw, z, cpu = wl.zstd
+                output += "; zstd -3: %s (-%.0f%%, %.1f s CPU)" % (
+                    fmt_bytes(z), 100.0 * (1 - z / raw) if raw else 0, cpu)
+                if entries:
+                    bpe += " (zstd: %.1f)" % (z / entries)
+        elif name == "mtrace":
+            entries = first(st, "entries")
+            if size is not None and entries:
+                bpe = "%.1f" % (size / entries)
+        elif name == "heaptrack" and size is not None:
+            if procs and procs["total"] == 1 and events:
+                bpe = "%.1f" % (size / events)
+            elif root_events:
+                bpe = "%.1f (root process only)" % (size / root_events)
+            output += " (zstd)"
+        elif name == "massif" and size is not None:
+            bpe = "n/a (snapshots)"
+        if name == "native":
+            cov = "%d of %d" % (procs["total"], procs["total"]) if procs else "-"
+        elif name == "counters":
+            cov = "no log (same start-up as full logging)"
+        elif name == "memusage":
+            cmin = first(st, "covered_min")
+            cov = "all by LD_PRELOAD; %d summaries seen on stderr" % (cmin or 0)
+        else:
+            covs = [s["covered"] for s in st if s.get("covered") is not None]
+            if covs:
+                c = "%d" % covs[0] if min(covs) == max(covs) else "%d-%d" % (min(covs), max(covs))
+                cov = "%s of %s" % (c, expected if expected is not None else "?")
+                if name == "heaptrack":
+                    cov += " (does not follow children)"
+                if name == "mtrace":
+                    cov += " (one file per image; fork children share their parent's)"
+            else:
+                cov = "-"
+        out.append("| %s | %s | %s | %.2f s | %s | %s | %s | %s |" % (
+            v.label, rat, mm, median(t), runs, output, bpe, cov))
+    out.append("")
+    return out
+
+
+def machine_info():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    libc = " ".join(platform.libc_ver())
+    gcc = "?"
+    try:
+        gcc = subprocess.run(["gcc", "-dumpfullversion"], capture_output=True,
+                             text=True).stdout.strip()
+    except OSError:
+        pass
+    return "nproc %d, CPU %s, kernel %s, %s, gcc %s" % (
+        os.cpu_count() or 0, cpu, platform.release(), libc, gcc)
+
+
+def summary_table(results):
+    out = ["| target (median ratio to uninstrumented) | limit | measured | |", "|---|---|---|---|"]
+    by = {r["wl"].name: r for r in results}
+    for (vname, wname), limit in TARGETS.items():
+        r = by.get(wname)
+        label = "%s on %s" % (VARIANT_CLASSES[vname].label, wname)
+        if not r or r["skip"] or vname not in r["rows"] or not r["rows"][vname]["times"]:
+            continue
+        m = median(ratios(r, vname))
+        extra = ""
+        if vname == "full":
+            procs = r["procs"]
+            st = r["rows"]["full"]["stats"]
+            cov = min((s["covered"] for s in st), default=None)
+            if procs and cov is not None:
+                extra = "; covered %d of %d dynamically linked processes" % (cov, procs["dynamic"])
+                if cov < procs["dynamic"]:
+                    extra += " (MISSED)"
+        out.append("| %s | %.2fx | %.2fx | %s%s |" % (
+            label, limit, m, "met" if m <= limit else "**missed**", extra))
+    out.append("")
+    return out
+
+
+def report(ctx, results, started, elapsed):
+    out = ["## malloc-stat benchmarks", ""]
+    out.append("- Date: %s (suite took %.1f min)" % (started.strftime("%Y-%m-%d %H:%M UTC"),
+                                                     elapsed / 60))
+    out.append("- Machine: %s" % machine_info())
+    out.append("- Command: `%s`" % " ".join(shlex.quote(a) for a in ctx.argv))
+    out.append("- Each round runs every variant once, in rotating order; a ratio is a "
+               "variant's wall time over the uninstrumented run of the same round. "
+               "Processes covered: distinct (PID, START) in malloc-stat's logs, output files "
+               "for the peers, against the processes `strace -f -e trace=process` "
+               "counted in a separate untimed run.")
+    out.append("")
+    s = summary_table(results)
+    if len(s) > 3:
+        out += s
+    for r in results:
+        out += workload_table(r)
+    out.append("Parse speed of the tools on these logs: not measured yet (tools/ has "
+               "no reader command to time).")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preload", help="malloc-stat.so")
+    ap.add_argument("--churn", help="alloc-churn executable")
+    ap.add_argument("--mtrace-shim", help="mtrace-on.so (for the mtrace peer)")
+    ap.add_argument("--work", default=None, help="scratch directory (default: ./bench-work)")
+    ap.add_argument("--workloads", default="all",
+                    help="comma-separated names or groups (%s; groups %s)" % (
+                        ",".join(ALL_WORKLOADS), ",".join(GROUPS)))
+    ap.add_argument("--variants", default=",".join(ALL_VARIANTS))
+    ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")),
+                    help="rounds (default 5, or $BENCH_REPS)")
+    ap.add_argument("--slow-threshold", type=float, default=20.0,
+                    help="a peer whose run takes longer than this many seconds ...")
+    ap.add_argument("--slow-reps", type=int, default=2, help="... runs only this many times")
+    ap.add_argument("--max-run", type=int, default=300,
+                    help="stop a single run after this many seconds and skip the variant")
+    ap.add_argument("--churn-ops", type=int, default=6000000)
+    ap.add_argument("--python-n", type=int, default=500000)
+    ap.add_argument("--keep", action="store_true", help="keep run directories and logs")
+    ap.add_argument("--out", help="also write the markdown here")
+    args = ap.parse_args()
+    args.argv = [os.path.relpath(sys.argv[0]) if not sys.argv[0].startswith("/") else sys.argv[0]]
+    args.argv += sys.argv[1:]
+    args.work = os.path.abspath(args.work or "bench-work")
+    os.makedirs(os.path.join(args.work, "runs"), exist_ok=True)
+
+    names = []
+    for w in args.workloads.split(","):
+        w = w.strip()
+        if w == "all":
+            names += ALL_WORKLOADS
+        elif w in GROUPS:
+            names += GROUPS[w]
+        elif w in ALL_WORKLOADS:
+            names.append(w)
+        else:
+            ap.error("unknown workload %r" % w)
+    vnames = [v.strip() for v in args.variants.split(",") if v.strip()]
+    for v in vnames:
+        if v not in VARIANT_CLASSES:
+            ap.error("unknown variant %r" % v)
+    if "native" not in vnames:
+        vnames.insert(0, "native")
+    vnames = [v for v in ALL_VARIANTS if v in vnames]
+
+    started = datetime.datetime.utcnow()
+    t0 = time.time()
+    results = []
+    for n in dict.fromkeys(names):
+        wl = make_workload(args, n)
+        results.append(run_workload(args, wl, [VARIANT_CLASSES[v](args) for v in vnames]))
+    text = report(args, results, started, time.time() - t0)
+    print(text)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text)
+        log("written to %s" % args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * What every report shows, computed once from a stitched set: the tree's
+ * heap over time and who made up its peak, totals, per-command rows, and
+ * subtree weights for folding the tree. The text, JSON and HTML writers
+ * only format this.
+ */
+#ifndef MSTAT_REPORT_H
+#define MSTAT_REPORT_H
+
+#include <stdio.h>
+
+#include "commands.h"
+#include "load.h"
+#include "timeline.h"
+
+struct mstat_contrib {
+	long img;
+	int64_t bytes;
+};
+
+struct mstat_report {
+	struct mstat_set *set;
+	struct mstat_timeline tl;
+	struct mstat_command *cmds;
+	size_t ncmds;
+	struct mstat_contrib *at_peak;	/* images alive at the peak, largest first */
+	size_t nat_peak;
+	int64_t *weight;	/* per image: peaks summed over its subtree */
+	size_t *subtree;	/* per image: shown nodes in its subtree */
+
+	size_t processes, images, virt;
+	uint64_t allocs, frees, alloc_bytes, free_bytes;
+	uint64_t leaked_blocks, leaked_bytes, leaked_images;
+	size_t died, exec_untraced, untraced_forks;
+	uint32_t live_max;	/* most images alive in one bin */
+
+	/* context for the writers */
+	char *const *inputs;
+	size_t ninputs;
+	const char *log_dir;	/* run: where the logs went */
+	unsigned top;
+	int width;		/* text: line width */
+};
+
+/* Builds everything from a loaded set; the tree must be built. 0 or
+ * -ENOMEM. */
+int mstat_report_build(struct mstat_report *r, struct mstat_set *set);
+void mstat_report_free(struct mstat_report *r);
+
+/* Seconds of a CLOCK_MONOTONIC time from the start of the trace. */
+double mstat_report_secs(const struct mstat_report *r, uint64_t t);
+
+int mstat_report_text(const struct mstat_report *r, FILE *out);
+int mstat_report_json(const struct mstat_report *r, FILE *out);
+int mstat_report_html(const struct mstat_report *r, FILE *out);
+
+#endif
