@@ -874,6 +874,11 @@ void mstat_log_forget_in_child(void)
 	update_on();
 }
 
+bool mstat_log_nested(void)
+{
+	return tls.depth != 0;
+}
+
 void mstat_log_enable(bool on)
 {
 	W.enabled = on;

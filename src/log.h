@@ -97,6 +97,10 @@ void mstat_log_remap_locked(void);
  * file, and resets the lock. */
 void mstat_log_forget_in_child(void);
 
+/* True when this thread is inside the writer: a signal handler interrupted
+ * it there. Lifecycle code must not take the writer lock then. */
+bool mstat_log_nested(void);
+
 /* Turns logging on/off as the API asks (a sink must exist to turn on). */
 void mstat_log_enable(bool on);
 bool mstat_log_enabled(void);

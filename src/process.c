@@ -320,11 +320,17 @@ static void child_log_open(void)
 		put_header(P.stream_maps);
 }
 
+static bool fork_locked;
+
 static void atfork_prepare(void)
 {
-	if (mstat_state != MSTAT_STATE_READY)
+	/* A fork from a signal handler that interrupted this thread in the
+	 * writer: the lock is ours already; the child drops the sink. */
+	fork_locked = false;
+	if (mstat_state != MSTAT_STATE_READY || mstat_log_nested())
 		return;
 	mstat_log_lock();
+	fork_locked = true;
 	P.fork_off = mstat_log_offset();
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
 		mstat_log_seal_locked(); /* flush: the child must not repeat it */
@@ -332,7 +338,7 @@ static void atfork_prepare(void)
 
 static void atfork_parent(void)
 {
-	if (mstat_state == MSTAT_STATE_READY)
+	if (fork_locked)
 		mstat_log_unlock();
 }
 
@@ -485,7 +491,7 @@ int mstat_proc_before_exec(const char *path)
 
 	/* A fork child that never allocated needs no file: the new image
 	 * names its parent itself. */
-	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on)
+	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on || mstat_log_nested())
 		return 0;
 	/* vfork and CLONE_VM children run in our memory: leave it alone. */
 	if (getpid() != P.pid) {
@@ -551,6 +557,12 @@ void mstat_proc_fini(void)
 
 	/* A fork child leaving before its first event still gets its file:
 	 * it is a process of the tree. */
+	if (mstat_log_nested()) {
+		/* _exit from a signal handler that interrupted the writer: what
+		 * is written stays; taking the lock again would deadlock. */
+		errno = err;
+		return;
+	}
 	if (mstat_state == MSTAT_STATE_CHILD)
 		mstat_proc_init();
 	if (mstat_state != MSTAT_STATE_READY || P.fini_done || getpid() != P.pid) {

@@ -16,7 +16,8 @@ VERSION_LINE = '# MALLOC-STAT-LOG 1'
 ALLOCS = {'malloc', 'calloc', 'memalign', 'posix_memalign', 'aligned_alloc',
 	  'valloc', 'pvalloc', 'realloc-alloc'}
 FREES = {'free', 'realloc-free'}
-CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI'}
+CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI', 'RSS'}
+MAPPINGS = {'mmap', 'munmap', 'mremap'}
 COUNTERS = ('allocations', 'allocated', 'deallocations', 'deallocated',
 	    'in_use', 'peak_in_use')
 ENTRY_RE = re.compile(r'\+ (\S+) (\d+) (0x[0-9a-f]+)(?: (.*))?$')
@@ -188,11 +189,22 @@ def parse_entry(img, off, no, text):
 		ok = b == 0 and a == 0
 		e.more = [' '.join(more)]
 	elif etype == 'FINI':
+		# The six counters, then any further key=value fields.
 		kv = dict(x.partition('=')[::2] for x in more)
-		ok = (a == 0 and b == 0 and set(kv) == set(COUNTERS) and
-		      all(re.match(r'-?\d+$', v) for v in kv.values()))
+		ok = (a == 0 and b == 0 and set(COUNTERS) <= set(kv) and
+		      all(re.match(r'-?\d+$', kv[k]) for k in COUNTERS))
 		if ok:
-			e.more = {k: int(v) for k, v in kv.items()}
+			e.more = {k: int(v) if re.match(r'-?\d+$', v) else v for k, v in kv.items()}
+	elif etype == 'RSS':
+		ok = b == 0 and len(more) == 1 and DEC_RE.match(more[0])
+	elif etype == 'mmap':
+		ok = (len(more) == 2 and DEC_RE.match(more[0]) and HEX_RE.match(more[1]) and
+		      a > 0 and b % 4096 == 0)
+	elif etype == 'munmap':
+		ok = not more and b % 4096 == 0
+	elif etype == 'mremap':
+		ok = (len(more) == 2 and HEX_RE.match(more[0]) and DEC_RE.match(more[1]) and
+		      b % 4096 == 0)
 	elif etype == 'FORK':
 		ok = b == 0 and len(more) <= 1 and all(DEC_RE.match(x) for x in more)
 	elif etype in CONTROL:
@@ -582,6 +594,15 @@ class Tree:
 			if img.fini is None:
 				if require_fini and img.pending_exec is None:
 					img.err('EOF', 'no FINI, and no EXEC at the end')
+			elif counters and img.lost and not getattr(img, 'gap', False):
+				# Each lost event is a malloc or free (1 count) or a
+				# realloc (2): the counts missing from the replay say so.
+				f, r = img.fini, img.fini_replay
+				miss = (f['allocations'] - r['allocations'] +
+					f['deallocations'] - r['deallocations'])
+				if not img.lost <= miss <= 2 * img.lost:
+					img.err('FINI', '%d events LOST, but %d counts are missing'
+						% (img.lost, miss))
 			elif counters and not img.inexact:
 				for k in COUNTERS:
 					if k == 'peak_in_use' and loose_peak:

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The JSON report, schema in doc/report-json.md: every image with its
+ * place in the tree, per-command totals, the heap of the whole tree over
+ * time, and the problems met while reading.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+
+#include "tree.h"
+#include "units.h"
+
+#define SERIES_MAX 2000
+
+static const char *const end_names[] = { "died", "exit", "exec" };
+static const char *const rel_names[] = { "root", "fork", "clone", "spawn", "exec" };
+static const char *const origin_names[] = { "none", "image", "fork", "clone" };
+
+static void key(FILE *out, const char *k, bool *first)
+{
+	fprintf(out, "%s\n    \"%s\": ", *first ? "" : ",", k);
+	*first = false;
+}
+
+static void id_or_null(FILE *out, const long *ids, long k)
+{
+	if (k < 0 || ids[k] < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%ld", ids[k]);
+}
+
+static void image(const struct mstat_report *r, FILE *out, const long *ids, long k)
+{
+	const struct mstat_image *im = &r->set->img[k];
+	bool f = true;
+	const char *a;
+
+	fprintf(out, "  {");
+	key(out, "id", &f);
+	fprintf(out, "%ld", ids[k]);
+	key(out, "virtual", &f);
+	fputs(im->virt ? "true" : "false", out);
+	key(out, "pid", &f);
+	fprintf(out, "%lld", (long long)im->pid);
+	key(out, "start", &f);
+	if (im->has_start)
+		fprintf(out, "%llu", (unsigned long long)im->start);
+	else
+		fputs("null", out);
+	key(out, "parent", &f);
+	id_or_null(out, ids, im->parent);
+	key(out, "relation", &f);
+	fprintf(out, "\"%s\"", rel_names[im->rel]);
+	key(out, "start_time", &f);
+	fprintf(out, "%.6f", mstat_report_secs(r, im->t_first));
+	key(out, "end_time", &f);
+	fprintf(out, "%.6f", mstat_report_secs(r, im->t_last));
+	if (im->virt) {
+		fputs("\n  }", out);
+		return;
+	}
+	key(out, "process", &f);
+	id_or_null(out, ids, im->proc);
+	key(out, "file", &f);
+	mstat_json_str(out, im->path);
+	key(out, "ppid", &f);
+	fprintf(out, "%lld", (long long)im->ppid);
+	key(out, "pstart", &f);
+	if (im->has_pstart)
+		fprintf(out, "%llu", (unsigned long long)im->pstart);
+	else
+		fputs("null", out);
+	key(out, "command", &f);
+	mstat_json_str(out, mstat_image_command(im));
+	key(out, "argv", &f);
+	fputc('[', out);
+	a = im->argv;
+	for (unsigned i = 0; i < im->argc; i++) {
+		if (i)
+			fputs(", ", out);
+		mstat_json_str(out, a);
+		while (*a)
+			a++;
+		a++;
+	}
+	fputc(']', out);
+	key(out, "exe", &f);
+	mstat_json_str(out, im->exe);
+	key(out, "cwd", &f);
+	mstat_json_str(out, im->cwd);
+	key(out, "origin", &f);
+	fprintf(out, "\"%s\"", origin_names[im->origin]);
+	key(out, "origin_file", &f);
+	if (im->origin_file)
+		mstat_json_str(out, im->origin_file);
+	else
+		fputs("null", out);
+	key(out, "inherited", &f);
+	fprintf(out, "%llu", (unsigned long long)im->inherited);
+	key(out, "wall_start_ns", &f);
+	fprintf(out, "%llu", (unsigned long long)im->wall_ns);
+	key(out, "end", &f);
+	fprintf(out, "\"%s\"", end_names[im->end]);
+	key(out, "exec_path", &f);
+	if (im->exec_path)
+		mstat_json_str(out, im->exec_path);
+	else
+		fputs("null", out);
+	key(out, "exec_untraced", &f);
+	fputs(im->exec_untraced ? "true" : "false", out);
+	key(out, "allocations", &f);
+	fprintf(out, "%llu", (unsigned long long)im->allocs);
+	key(out, "allocated", &f);
+	fprintf(out, "%llu", (unsigned long long)im->alloc_bytes);
+	key(out, "frees", &f);
+	fprintf(out, "%llu", (unsigned long long)im->frees);
+	key(out, "freed", &f);
+	fprintf(out, "%llu", (unsigned long long)im->free_bytes);
+	key(out, "in_use_end", &f);
+	fprintf(out, "%lld", (long long)im->in_use);
+	key(out, "peak", &f);
+	fprintf(out, "%lld", (long long)im->peak);
+	key(out, "live_blocks_end", &f);
+	fprintf(out, "%llu", (unsigned long long)im->live_blocks);
+	key(out, "live_bytes_end", &f);
+	fprintf(out, "%llu", (unsigned long long)im->live_bytes);
+	key(out, "leaked_blocks", &f);
+	fprintf(out, "%llu", (unsigned long long)(mstat_image_leaks(im) ? im->live_blocks : 0));
+	key(out, "leaked_bytes", &f);
+	fprintf(out, "%llu", (unsigned long long)(mstat_image_leaks(im) ? im->live_bytes : 0));
+	key(out, "leaked_requested", &f);
+	fprintf(out, "%llu", (unsigned long long)(mstat_image_leaks(im) ? im->live_req : 0));
+	key(out, "inherited_frees", &f);
+	fprintf(out, "%llu", (unsigned long long)im->inh_frees);
+	key(out, "inherited_freed", &f);
+	fprintf(out, "%llu", (unsigned long long)im->inh_free_bytes);
+	key(out, "unmatched_frees", &f);
+	fprintf(out, "%llu", (unsigned long long)im->unknown_frees);
+	key(out, "log_off", &f);
+	fprintf(out, "%llu", (unsigned long long)im->log_off);
+	key(out, "lost", &f);
+	fprintf(out, "%llu", (unsigned long long)im->lost);
+	key(out, "untraced_forks", &f);
+	fprintf(out, "%u", im->untraced_forks);
+	key(out, "fini", &f);
+	if (im->has_fini)
+		fprintf(out, "{\"allocations\": %llu, \"allocated\": %llu, \"deallocations\": %llu, \"deallocated\": %llu, \"in_use\": %lld, \"peak_in_use\": %lld, \"matches\": %s}",
+			(unsigned long long)im->fini[0], (unsigned long long)im->fini[1],
+			(unsigned long long)im->fini[2], (unsigned long long)im->fini[3],
+			(long long)im->fini[4], (long long)im->fini[5],
+			im->fini_mismatch ? "false" : "true");
+	else
+		fputs("null", out);
+	key(out, "problems", &f);
+	fprintf(out, "%llu", (unsigned long long)im->diag.count);
+	fputs("\n  }", out);
+}
+
+static void series(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	size_t step = (tl->nbins + SERIES_MAX - 1) / SERIES_MAX;
+
+	if (!step)
+		step = 1;
+	fputs("[", out);
+	for (size_t b = 0; b < tl->nbins; b += step) {
+		int64_t m = 0;
+		uint32_t live = 0;
+
+		for (size_t i = b; i < b + step && i < tl->nbins; i++) {
+			if (tl->total[i] > m)
+				m = tl->total[i];
+			if (tl->live[i] > live)
+				live = tl->live[i];
+		}
+		fprintf(out, "%s[%.3f, %lld, %u]", b ? ", " : "", (double)(b * tl->bin_ns) / 1e9,
+			(long long)m, live);
+	}
+	fputs("]", out);
+}
+
+int mstat_report_json(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_set *set = r->set;
+	const struct mstat_timeline *tl = &r->tl;
+	long *ids = malloc((set->n + 1) * sizeof(*ids));
+	long next = 0;
+	bool first = true;
+
+	if (!ids)
+		return -12;
+	for (size_t k = 0; k < set->n; k++)
+		ids[k] = mstat_tree_shown(&set->img[k]) ? next++ : -1;
+
+	fprintf(out, "{\n  \"format\": \"malloc-stat-report\",\n  \"version\": 1,\n  \"inputs\": [");
+	for (size_t i = 0; i < r->ninputs; i++) {
+		fputs(i ? ", " : "", out);
+		mstat_json_str(out, r->inputs[i]);
+	}
+	fputs("],\n  \"log_dir\": ", out);
+	if (r->log_dir)
+		mstat_json_str(out, r->log_dir);
+	else
+		fputs("null", out);
+	fprintf(out, ",\n  \"read\": {\"logs\": %zu, \"valid\": %zu, \"not_logs\": %zu, \"bytes\": %llu, \"lines\": %llu, \"seconds\": %.6f, \"threads\": %u, \"problems\": %llu},\n",
+		set->ninputs, set->nvalid, set->bad_inputs, (unsigned long long)set->bytes,
+		(unsigned long long)set->lines, set->seconds, set->threads,
+		(unsigned long long)set->problems);
+
+	fputs("  \"problems\": [", out);
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+
+		for (unsigned i = 0; i < im->diag.nkept; i++) {
+			fprintf(out, "%s\n    {\"file\": ", first ? "" : ",");
+			first = false;
+			mstat_json_str(out, im->path);
+			if (im->diag.kept[i].line)
+				fprintf(out, ", \"line\": %llu",
+					(unsigned long long)(im->line0 + im->diag.kept[i].line));
+			else
+				fputs(", \"line\": null", out);
+			fputs(", \"message\": ", out);
+			mstat_json_str(out, im->diag.kept[i].msg);
+			fprintf(out, ", \"times\": %llu}", (unsigned long long)im->diag.kept[i].times);
+		}
+	}
+	fputs(first ? "],\n" : "\n  ],\n", out);
+
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu},\n",
+		r->processes, r->images, (unsigned long long)r->allocs,
+		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
+		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
+		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,
+		r->virt, r->exec_untraced, r->untraced_forks);
+
+	fprintf(out, "  \"heap\": {\n    \"peak_bytes\": %lld,\n    \"peak_time\": %.6f,\n    \"bin_ns\": %llu,\n    \"start_ns\": %llu,\n    \"duration\": %.6f,\n    \"max_alive\": %u,\n    \"at_peak\": [",
+		(long long)tl->peak, (double)(tl->peak_bin * tl->bin_ns) / 1e9,
+		(unsigned long long)tl->bin_ns, (unsigned long long)tl->t0,
+		(double)(tl->nbins * tl->bin_ns) / 1e9, r->live_max);
+	for (size_t i = 0; i < r->nat_peak; i++)
+		fprintf(out, "%s{\"image\": %ld, \"bytes\": %lld}", i ? ", " : "",
+			ids[r->at_peak[i].img], (long long)r->at_peak[i].bytes);
+	fputs("],\n    \"series\": ", out);
+	series(r, out);
+	fputs("\n  },\n  \"commands\": [", out);
+	for (size_t i = 0; i < r->ncmds; i++) {
+		const struct mstat_command *c = &r->cmds[i];
+
+		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
+		mstat_json_str(out, c->name);
+		fprintf(out, ", \"count\": %zu, \"allocations\": %llu, \"frees\": %llu, \"allocated\": %llu, \"peak_max\": %lld, \"peak_sum\": %lld, \"peak_image\": %ld, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"died\": %zu}",
+			c->count, (unsigned long long)c->allocs, (unsigned long long)c->frees,
+			(unsigned long long)c->alloc_bytes, (long long)c->peak_max,
+			(long long)c->peak_sum, ids[c->peak_image],
+			(unsigned long long)c->leaked_blocks, (unsigned long long)c->leaked_bytes,
+			c->died);
+	}
+	fputs(r->ncmds ? "\n  ],\n  \"images\": [\n" : "],\n  \"images\": [\n", out);
+	first = true;
+	for (size_t k = 0; k < set->n; k++) {
+		if (ids[k] < 0)
+			continue;
+		if (!first)
+			fputs(",\n", out);
+		first = false;
+		image(r, out, ids, (long)k);
+	}
+	fputs("\n  ]\n}\n", out);
+	free(ids);
+	return ferror(out) ? -5 : 0;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The text report: the whole tree's peak and who made it, the folded
+ * process tree, per-command totals, leaks, gaps and problems, in human
+ * units on lines that fit the terminal.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "units.h"
+
+static const char *end_name(const struct mstat_image *im)
+{
+	if (im->virt)
+		return "";
+	switch (im->end) {
+	case MSTAT_END_EXIT: return "exit";
+	case MSTAT_END_EXEC: return "exec";
+	default: return "died";
+	}
+}
+
+static const char *rel_tag(enum mstat_rel rel)
+{
+	switch (rel) {
+	case MSTAT_REL_FORK: return " fork";
+	case MSTAT_REL_CLONE: return " clone";
+	case MSTAT_REL_EXEC: return " exec";
+	default: return "";
+	}
+}
+
+/* "cmdline [pid tag]" cut to fit max columns. */
+static void label(const struct mstat_image *im, char *buf, size_t cap, size_t max)
+{
+	char tail[64];
+	size_t tl, n;
+
+	if (im->virt) {
+		snprintf(buf, cap, "[pid %lld: not traced]", (long long)im->pid);
+		return;
+	}
+	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s]", (long long)im->pid, rel_tag(im->rel));
+	n = mstat_image_cmdline(im, buf, cap, max > tl + 8 ? max - tl : 8);
+	if (n + tl < cap)
+		memcpy(buf + n, tail, tl + 1);
+}
+
+static void tree(const struct mstat_report *r, FILE *out)
+{
+	struct mstat_row *rows;
+	size_t n;
+	bool open[64] = { 0 };	/* an ancestor at this depth has siblings below */
+	int room = r->width - 42;
+
+	if (mstat_fold(r, r->top, &rows, &n) < 0)
+		return;
+	fprintf(out, "\nProcess tree (heaviest subtrees first%s):\n",
+		r->top ? "; --top 0 shows all" : "");
+	fprintf(out, "%10s %8s %8s %9s %-4s  %s\n", "PEAK", "ALLOCS", "FREES", "LEAKED", "END",
+		"PROCESS");
+	for (size_t i = 0; i < n; i++) {
+		const struct mstat_row *row = &rows[i];
+		char pre[256] = "", text[1024], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN],
+		     b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN];
+		size_t pl = 0;
+		unsigned d = row->depth < 63 ? row->depth : 63;
+
+		for (unsigned l = 1; l < d && pl + 4 < sizeof(pre); l++) {
+			memcpy(pre + pl, open[l] ? "|  " : "   ", 3);
+			pl += 3;
+		}
+		if (d) {
+			memcpy(pre + pl, row->last ? "`- " : "|- ", 3);
+			pl += 3;
+		}
+		pre[pl] = '\0';
+		open[d] = !row->last;
+		int max = room - (int)pl > 24 ? room - (int)pl : 24;
+
+		if (row->kind == MSTAT_ROW_NODE) {
+			const struct mstat_image *im = &r->set->img[row->img];
+			bool lk = mstat_image_leaks(im);
+
+			label(im, text, sizeof(text), (size_t)max);
+			if (im->virt)
+				fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", "", "", "", "", "", pre, text);
+			else
+				fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, im->peak),
+					mstat_count(b2, im->allocs), mstat_count(b3, im->frees),
+					lk ? mstat_bytes(b4, (int64_t)im->live_bytes) : "-",
+					end_name(im), pre, text);
+		} else if (row->kind == MSTAT_ROW_GROUP) {
+			snprintf(text, sizeof(text), "%s x %zu (peaks summed %s; largest below)",
+				 row->name, row->count, mstat_bytes(b4, row->peak_sum));
+			fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
+				mstat_count(b2, row->allocs), "", row->leaked_bytes ?
+				mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-", "", pre, text);
+		} else {
+			snprintf(text, sizeof(text), "... %zu more (peaks summed %s)", row->count,
+				 mstat_bytes(b4, row->peak_sum));
+			fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
+				mstat_count(b2, row->allocs), "", row->leaked_bytes ?
+				mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-", "", pre, text);
+		}
+	}
+	free(rows);
+}
+
+static void commands(const struct mstat_report *r, FILE *out)
+{
+	size_t lim = r->top && r->ncmds > r->top ? r->top : r->ncmds;
+	char b[6][MSTAT_UNIT_LEN];
+
+	fprintf(out, "\nCommands (all invocations, by summed peak):\n");
+	fprintf(out, "  %-16s %6s %9s %10s %10s %10s %10s\n", "COMMAND", "COUNT", "CALLS",
+		"ALLOCATED", "PEAK MAX", "PEAK SUM", "LEAKED");
+	for (size_t i = 0; i < lim; i++) {
+		const struct mstat_command *c = &r->cmds[i];
+
+		fprintf(out, "  %-16.40s %6zu %9s %10s %10s %10s %10s\n", c->name, c->count,
+			mstat_count(b[0], c->allocs + c->frees), mstat_bytes(b[1], (int64_t)c->alloc_bytes),
+			mstat_bytes(b[2], c->peak_max), mstat_bytes(b[3], c->peak_sum),
+			c->leaked_bytes ? mstat_bytes(b[4], (int64_t)c->leaked_bytes) : "-");
+	}
+	if (lim < r->ncmds)
+		fprintf(out, "  ... %zu more commands\n", r->ncmds - lim);
+}
+
+static int cmp_leak(const void *a, const void *b, void *arg)
+{
+	const struct mstat_set *set = arg;
+	uint64_t x = set->img[*(const long *)a].live_bytes, y = set->img[*(const long *)b].live_bytes;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void leaks(const struct mstat_report *r, FILE *out)
+{
+	long *v = malloc((r->set->n + 1) * sizeof(*v));
+	size_t n = 0, lim;
+	char b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], text[512];
+
+	if (!v)
+		return;
+	for (size_t k = 0; k < r->set->n; k++)
+		if (mstat_image_leaks(&r->set->img[k]))
+			v[n++] = (long)k;
+	if (!n) {
+		fprintf(out, "\nLeaks: none (no blocks live at exit in any process)\n");
+		free(v);
+		return;
+	}
+	qsort_r(v, n, sizeof(*v), cmp_leak, r->set);
+	lim = r->top && n > r->top ? r->top : n;
+	fprintf(out, "\nLeaks: %s in %s blocks in %zu processes (own blocks live at exit or death):\n",
+		mstat_bytes(b1, (int64_t)r->leaked_bytes), mstat_count(b2, r->leaked_blocks), n);
+	for (size_t i = 0; i < lim; i++) {
+		const struct mstat_image *im = &r->set->img[v[i]];
+
+		label(im, text, sizeof(text), (size_t)(r->width > 70 ? r->width - 40 : 30));
+		fprintf(out, "  %10s in %6llu blocks (%s requested)  %s%s\n",
+			mstat_bytes(b1, (int64_t)im->live_bytes), (unsigned long long)im->live_blocks,
+			mstat_bytes(b2, (int64_t)im->live_req), text,
+			im->end == MSTAT_END_DIED ? " (died)" : "");
+	}
+	if (lim < n)
+		fprintf(out, "  ... %zu more processes\n", n - lim);
+	free(v);
+}
+
+static void peak(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	size_t lim = r->top && r->nat_peak > r->top ? r->top : r->nat_peak;
+	char b1[MSTAT_UNIT_LEN], text[512];
+	int64_t rest = 0;
+
+	fprintf(out, "\nWhole tree: peak %s of heap in use at %.2f s (trace %.2f s), %zu processes holding it; at most %u alive at once\n",
+		mstat_bytes(b1, tl->peak), (double)(tl->peak_bin * tl->bin_ns) / 1e9,
+		(double)(tl->nbins * tl->bin_ns) / 1e9, r->nat_peak, r->live_max);
+	for (size_t i = 0; i < r->nat_peak; i++) {
+		const struct mstat_contrib *c = &r->at_peak[i];
+
+		if (i >= lim) {
+			rest += c->bytes;
+			continue;
+		}
+		label(&r->set->img[c->img], text, sizeof(text),
+		      (size_t)(r->width > 70 ? r->width - 14 : 56));
+		fprintf(out, "  %10s  %s\n", mstat_bytes(b1, c->bytes), text);
+	}
+	if (lim < r->nat_peak)
+		fprintf(out, "  %10s  ... %zu more processes\n", mstat_bytes(b1, rest), r->nat_peak - lim);
+}
+
+static void gaps(const struct mstat_report *r, FILE *out)
+{
+	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died)
+		return;
+	fprintf(out, "\nGaps:");
+	if (r->virt)
+		fprintf(out, " %zu processes seen only as parents (not traced: static binary, setuid or scrubbed environment);",
+			r->virt);
+	if (r->exec_untraced)
+		fprintf(out, " %zu execs into untraced programs;", r->exec_untraced);
+	if (r->untraced_forks)
+		fprintf(out, " %zu fork children that left no log (no allocation before _exit or exec);",
+			r->untraced_forks);
+	if (r->died)
+		fprintf(out, " %zu images ended without FINI (_exit, signal, abort or kill);", r->died);
+	fputc('\n', out);
+}
+
+int mstat_report_text(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_set *set = r->set;
+	char b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN];
+
+	fprintf(out, "malloc-stat: %zu processes, %zu images", r->processes, r->images);
+	if (r->log_dir)
+		fprintf(out, ", logs in %s", r->log_dir);
+	else
+		for (size_t i = 0; i < r->ninputs; i++)
+			fprintf(out, "%s%s", i ? ", " : " from ", r->inputs[i]);
+	fprintf(out, " (%s read)\n", mstat_bytes(b1, (int64_t)set->bytes));
+	fprintf(out, "All processes: %s allocations (%s), %s frees (%s)\n",
+		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
+		mstat_count(b3, r->frees), mstat_bytes(b4, (int64_t)r->free_bytes));
+	peak(r, out);
+	tree(r, out);
+	commands(r, out);
+	leaks(r, out);
+	gaps(r, out);
+	if (set->problems)
+		fprintf(out, "\nProblems: %llu in the logs (messages on stderr); the numbers above are from everything readable\n",
+			(unsigned long long)set->problems);
+	return ferror(out) ? -5 : 0;
+}
