@@ -25,6 +25,7 @@
 
 #include "counters.h"
 #include "fmt.h"
+#include "stack.h"
 #include "sys.h"
 
 #define PAGE_SIZE_ 4096u
@@ -549,16 +550,21 @@ static inline char *fmt_name(char *e, enum mstat_ev ev)
 	return e;
 }
 
-static inline char *fmt_alloc(char *e, enum mstat_ev ev, const void *p, size_t req,
-			      size_t usable)
+static inline char *fmt_alloc_head(char *e, enum mstat_ev ev, const void *p, size_t req,
+				   size_t usable)
 {
 	e = fmt_name(e, ev);
 	e = mstat_fmt_u64(e, req);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)p);
 	*e++ = ' ';
-	e = mstat_fmt_u64(e, usable);
-	return fmt_end(e);
+	return mstat_fmt_u64(e, usable);
+}
+
+static inline char *fmt_alloc(char *e, enum mstat_ev ev, const void *p, size_t req,
+			      size_t usable)
+{
+	return fmt_end(fmt_alloc_head(e, ev, p, req, usable));
 }
 
 static inline char *fmt_free(char *e, enum mstat_ev ev, const void *p, size_t usable)
@@ -570,8 +576,8 @@ static inline char *fmt_free(char *e, enum mstat_ev ev, const void *p, size_t us
 	return fmt_end(e);
 }
 
-static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t usable,
-				const void *oldp, size_t old_usable)
+static inline char *fmt_realloc_head(char *e, const void *newp, size_t req, size_t usable,
+				     const void *oldp, size_t old_usable)
 {
 	bool moved = newp != oldp;
 
@@ -586,8 +592,13 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 		e = mstat_fmt_hex(e, (uintptr_t)oldp);
 		*e++ = ' ';
 	}
-	e = mstat_fmt_u64(e, old_usable);
-	return fmt_end(e);
+	return mstat_fmt_u64(e, old_usable);
+}
+
+static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t usable,
+				const void *oldp, size_t old_usable)
+{
+	return fmt_end(fmt_realloc_head(e, newp, req, usable, oldp, old_usable));
 }
 
 /* The three entry points share one shape; FMT is the formatting call with
@@ -681,6 +692,160 @@ void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *
 		       size_t old_usable, bool held)
 {
 	LOG_ENTRY(held, fmt_realloc, newp, req, usable, oldp, old_usable);
+}
+
+/* ---- call stacks ---- */
+
+/* Stack ids: a stack's frames are written the first time it appears in
+ * this file, later entries name its id. The table keeps a 64-bit hash of
+ * the frames per id (a collision among a million distinct stacks has odds
+ * of about 1 in 30 million); a fork child's new file starts a new
+ * generation. */
+#define STAB_BITS 20
+#define STAB_PROBES 32
+
+struct stab_slot {
+	uint64_t hash;
+	uint32_t id;
+	uint32_t gen;
+};
+
+static struct stab_slot *stab;
+static uint32_t stab_gen = 1, stab_next_id = 1;
+
+static uint64_t stack_hash(const uintptr_t *f, int n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)n;
+
+	for (int i = 0; i < n; i++) {
+		h ^= f[i];
+		h *= 0xff51afd7ed558ccdu;
+		h ^= h >> 32;
+	}
+	return h ? h : 1;
+}
+
+/* Returns the id (0 when the table is full) and whether it is new. Caller
+ * is in the writer. */
+static uint32_t stack_id(const uintptr_t *f, int n, bool *fresh)
+{
+	uint64_t h = stack_hash(f, n);
+	size_t mask = ((size_t)1 << STAB_BITS) - 1;
+
+	*fresh = true;
+	if (!stab) {
+		void *m = mstat_sys_mmap(NULL, sizeof(*stab) << STAB_BITS, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m == MAP_FAILED)
+			return 0;
+		stab = m;
+	}
+	for (size_t i = (size_t)h, k = 0; k < STAB_PROBES; i++, k++) {
+		struct stab_slot *sl = &stab[i & mask];
+
+		if (sl->gen != stab_gen) {
+			sl->hash = h;
+			sl->gen = stab_gen;
+			sl->id = stab_next_id++;
+			return sl->id;
+		}
+		if (sl->hash == h) {
+			*fresh = false;
+			return sl->id;
+		}
+	}
+	return 0;
+}
+
+#define STACK_ENTRY_MAX (ENTRY_MAX + 24 + MSTAT_STACK_MAX * 19)
+
+static char *fmt_stack(char *e, const uintptr_t *f, int n)
+{
+	bool fresh;
+	uint32_t id;
+
+	if (n <= 0)
+		return fmt_end(e);	/* no unwinder yet: no stack line */
+	id = stack_id(f, n, &fresh);
+	*e++ = '\n';
+	*e++ = '@';
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, id);
+	if (fresh) {
+		for (int i = 0; i < n; i++) {
+			*e++ = ' ';
+			e = mstat_fmt_hex(e, f[i]);
+		}
+	}
+	return fmt_end(e);
+}
+
+static inline char *entry_begin_big(char *stack)
+{
+	if (W.kind == MSTAT_SINK_FILE && W.win_len - W.pos >= STACK_ENTRY_MAX)
+		return W.win + W.pos;
+	return stack;
+}
+
+void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
+			   const uintptr_t *frames, int n)
+{
+	struct tstate *t = &tls;
+	char stack[STACK_ENTRY_MAX];
+	bool lk;
+
+	if (t->depth) {
+		/* From a signal handler inside the writer: no room to pend
+		 * a stack; the entry goes without. */
+		char *e = fmt_alloc(stack, ev, p, req, usable);
+
+		pend(t, stack, (size_t)(e - stack));
+		return;
+	}
+	lk = writer_enter(t);
+	if (mstat_log_on) {
+		char *d;
+
+		tick();		/* before taking the destination: it writes too */
+		d = entry_begin_big(stack);
+		entry_end(d, fmt_stack(fmt_alloc_head(d, ev, p, req, usable), frames, n), stack);
+	}
+	writer_leave(t, lk);
+}
+
+void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
+			     size_t old_usable, bool held, const uintptr_t *frames, int n)
+{
+	struct tstate *t = &tls;
+	char stack[STACK_ENTRY_MAX];
+	bool lk = false;
+
+	if (!held) {
+		if (t->depth) {
+			char *e = fmt_realloc(stack, newp, req, usable, oldp, old_usable);
+
+			pend(t, stack, (size_t)(e - stack));
+			return;
+		}
+		lk = writer_enter(t);
+	}
+	if (mstat_log_on) {
+		char *d;
+
+		tick();
+		d = entry_begin_big(stack);
+		entry_end(d, fmt_stack(fmt_realloc_head(d, newp, req, usable, oldp, old_usable),
+				       frames, n), stack);
+	}
+	if (!held)
+		writer_leave(t, lk);
+}
+
+void mstat_log_stacks_forget(void)
+{
+	stab_gen++;
+	stab_next_id = 1;
 }
 
 bool mstat_log_hold(void)

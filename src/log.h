@@ -43,6 +43,14 @@ void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable);
 void mstat_log_realloc(const void *newp, size_t req, size_t usable,
 		       const void *oldp, size_t old_usable, bool held);
 
+/* The same with a call stack: an "@ ID [frames]" line in the entry, the
+ * frames written the first time this file sees that stack. */
+void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
+			   const uintptr_t *frames, int n);
+void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
+			     size_t old_usable, bool held, const uintptr_t *frames, int n);
+void mstat_log_stacks_forget(void);
+
 /* The program's own memory mappings: anonymous mmaps, and every munmap and
  * mremap (the reader intersects them with the anonymous ranges it knows).
  * glibc's malloc maps through internal calls that never reach these. */

@@ -22,6 +22,7 @@
 #include "counters.h"
 #include "log.h"
 #include "process.h"
+#include "stack.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -43,6 +44,17 @@ static inline size_t usable_size(const void *p)
 	return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
 }
 
+static __attribute__((noinline)) void log_alloc_stack(enum mstat_ev ev, void *p, size_t req,
+						      size_t usable)
+{
+	uintptr_t frames[MSTAT_STACK_MAX];
+	int n = mstat_stack_capture(frames, mstat_stack_depth);
+
+	if (MSTAT_UNLIKELY(mstat_stack_modules_changed()))
+		mstat_proc_maps_changed();
+	mstat_log_alloc_stack(ev, p, req, usable, frames, n);
+}
+
 static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 {
 	if (MSTAT_LIKELY(p != NULL)) {
@@ -50,8 +62,12 @@ static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 
 		mstat_proc_ensure();
 		mstat_counters_alloc(usable);
-		if (mstat_log_on)
-			mstat_log_alloc(ev, p, req, usable);
+		if (mstat_log_on) {
+			if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_stack_want(usable))
+				log_alloc_stack(ev, p, req, usable);
+			else
+				mstat_log_alloc(ev, p, req, usable);
+		}
 	}
 	return p;
 }
@@ -109,8 +125,16 @@ EXPORT void *realloc(void *old, size_t size)
 	usable = usable_size(p);
 	mstat_counters_free(old_usable);
 	mstat_counters_alloc(usable);
-	if (mstat_log_on)
-		mstat_log_realloc(p, size, usable, old, old_usable, held);
+	if (mstat_log_on) {
+		if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_stack_want(usable)) {
+			uintptr_t frames[MSTAT_STACK_MAX];
+			int n = mstat_stack_capture(frames, mstat_stack_depth);
+
+			mstat_log_realloc_stack(p, size, usable, old, old_usable, held, frames, n);
+		} else {
+			mstat_log_realloc(p, size, usable, old, old_usable, held);
+		}
+	}
 	mstat_log_unhold(held);
 	return p;
 }

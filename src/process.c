@@ -22,6 +22,7 @@
 
 #include "fmt.h"
 #include "log.h"
+#include "stack.h"
 #include "sys.h"
 
 #define LOG_VERSION "1"
@@ -130,14 +131,14 @@ static void h_cmdline(struct hbuf *h)
 
 /* Copies /proc/self/maps in whole lines, so that a stream batch never
  * splits one. */
-static void put_maps(void)
+static void put_maps(const char *begin, const char *end)
 {
 	char buf[4096];
 	size_t len = 0;
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	mstat_log_put_locked("# MAPS\n", 7);
+	mstat_log_put_locked(begin, strlen(begin));
 	if (fd >= 0) {
 		while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
 			char *nl;
@@ -155,7 +156,16 @@ static void put_maps(void)
 		}
 		close(fd);
 	}
-	mstat_log_put_locked("# END MAPS\n", 11);
+	mstat_log_put_locked(end, strlen(end));
+}
+
+void mstat_proc_maps_changed(void)
+{
+	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on || mstat_log_nested())
+		return;
+	mstat_log_lock();
+	put_maps("+ MAPS 0 0x0\n", "-\n");
+	mstat_log_unlock();
 }
 
 /* Writes the header and INIT. Caller holds the writer lock. */
@@ -222,9 +232,16 @@ static void put_header(bool maps)
 		h_esc(&h, path, strlen(path), false);
 	h_str(&h, "\n");
 	h_cmdline(&h);
+	if (mstat_stack_depth) {
+		h_str(&h, "# STACKS ");
+		h_u64(&h, (uint64_t)mstat_stack_depth);
+		h_str(&h, " ");
+		h_u64(&h, mstat_stack_sample);
+		h_str(&h, "\n");
+	}
 	h_flush(&h);
 	if (maps)
-		put_maps();
+		put_maps("# MAPS\n", "# END MAPS\n");
 	mstat_log_put_locked("+ INIT 0 0x0\n-\n", 15);
 }
 
@@ -364,6 +381,8 @@ static void become_child(enum origin origin, uint64_t off)
 			strcpy(P.parent_file, base);
 	}
 	mstat_counters_fork_child();
+	mstat_stack_forget();
+	mstat_log_stacks_forget();
 	P.inherited = mstat_ctr.in_use;
 	mstat_log_set_pid(P.pid);
 	mstat_log_forget_in_child();
@@ -398,6 +417,7 @@ void mstat_proc_after_clone(void)
  * only the fork handlers (a child's tallies start again). */
 static void init_logging(void)
 {
+	char envbuf[16384];
 	void *guard;
 
 	guard = mstat_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -408,6 +428,8 @@ static void init_logging(void)
 	}
 	P.pid = getpid();
 	mstat_log_set_pid(P.pid);
+	mstat_stack_configure(mstat_getenv("MALLOC_STAT_BACKTRACE", envbuf, sizeof(envbuf)),
+			      mstat_getenv("MALLOC_STAT_SAMPLE", envbuf, sizeof(envbuf)));
 }
 
 static void init_once(void)
@@ -467,6 +489,9 @@ void mstat_proc_init(void)
 __attribute__((constructor)) static void mstat_ctor(void)
 {
 	mstat_proc_init();
+	/* Out of malloc: dlopen takes the loader lock and allocates. */
+	mstat_stack_load();
+	mstat_stack_modules_changed_now();
 	/* Children that chdir must write beside us: hand them the absolute
 	 * prefix. Done here, not inside malloc, where setenv could deadlock. */
 	if (P.prefix_relative) {
@@ -498,6 +523,8 @@ int mstat_proc_before_exec(const char *path)
 		errno = err;
 		return 0;
 	}
+	if (mstat_stack_modules_changed_now())
+		mstat_proc_maps_changed();
 	mstat_log_control("EXEC", 0, 0, path ? path : "");
 	mstat_log_lock();
 	mstat_log_seal_locked();
@@ -570,6 +597,8 @@ void mstat_proc_fini(void)
 		return;
 	}
 	P.fini_done = true;
+	if (mstat_stack_modules_changed_now())
+		mstat_proc_maps_changed();
 	if (mstat_log_on)
 		put_fini();
 	/* Library destructors free after this: their entries follow through

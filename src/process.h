@@ -39,6 +39,9 @@ void mstat_proc_exec_failed(int token, int err);
 /* A fork made by the program: the parent logs the child. */
 void mstat_proc_forked(int pid);
 
+/* Libraries were loaded or unloaded: log the maps again. */
+void mstat_proc_maps_changed(void);
+
 /* FINI: the destructor and _exit. */
 void mstat_proc_fini(void);
 

@@ -21,6 +21,7 @@ void mstat_image_free(struct mstat_image *im)
 {
 	free(im->path);
 	free(im->name);
+	free(im->src);
 	free(im->origin_file);
 	free(im->exe);
 	free(im->cwd);

@@ -56,8 +56,11 @@ struct mstat_image {
 	/* where it came from */
 	char *path;		/* for messages: file, or merged file(name) */
 	char *name;		/* base name, as ORIGIN names files */
+	char *src;		/* the file it is read from */
+	uint64_t src_off;	/* where the log starts in it */
 	uint64_t line0;		/* line number of the first line, minus one */
 	uint64_t size;		/* bytes before the first NUL */
+	uint64_t whole;		/* of which in whole lines */
 	uint64_t lines;
 	bool valid;		/* a malloc-stat log with the required header */
 	bool virt;		/* a process known only from others' logs */

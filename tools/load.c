@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "blocks.h"
+#include "header.h"
 #include "parse.h"
 
 struct item {
@@ -100,8 +101,10 @@ static int list_add(struct list *l, struct mstat_set *set, const char *file, uin
 	im->path = strdup(path);
 	im->name = strdup(name);
 	im->line0 = line0;
+	im->src = strdup(file);
+	im->src_off = off;
 	l->v[l->n] = (struct item){ strdup(file), off, len, size, (size_t)slot };
-	if (!im->path || !im->name || !l->v[l->n].file)
+	if (!im->path || !im->name || !im->src || !l->v[l->n].file)
 		return -ENOMEM;
 	l->n++;
 	return 0;
@@ -140,9 +143,9 @@ static int add_merged(struct list *l, struct mstat_set *set, const char *file, F
 	}
 	fsize = (uint64_t)st.st_size;
 	while ((n = getline(&line, &cap, f)) > 0) {
-		unsigned long long off, len, l0;
-		int pos = 0;
-		char name[NAME_MAX + 1];
+		unsigned long long v[3];
+		char *tok[9], *save = NULL, *rest;
+		unsigned nt = 0;
 
 		lineno++;
 		base += (uint64_t)n;
@@ -152,12 +155,26 @@ static int add_merged(struct list *l, struct mstat_set *set, const char *file, F
 			ended = true;
 			break;
 		}
-		if (sscanf(line, "# NODE %*u %*s %*s image %llu %llu %llu %255s%n", &off, &len, &l0,
-			   name, &pos) == 4) {
-			r = list_add(l, set, file, off, len, len, file, name, l0);
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		/* # NODE ID PARENT REL image OFFSET LENGTH LINE NAME */
+		for (rest = line; nt < 9 && (tok[nt] = strtok_r(nt ? NULL : rest, " ", &save)); nt++)
+			;
+		if (nt == 9 && !strcmp(tok[1], "NODE") && !strcmp(tok[5], "image") && save && *save &&
+		    sscanf(tok[6], "%llu", &v[0]) == 1 && sscanf(tok[7], "%llu", &v[1]) == 1 &&
+		    sscanf(tok[8], "%llu", &v[2]) == 1) {
+			size_t len;
+			char *name = mstat_unescape(save, strlen(save), false, &len, NULL);
+
+			if (!name) {
+				r = -ENOMEM;
+				goto out;
+			}
+			r = list_add(l, set, file, v[0], v[1], v[1], file, name, v[2] ? v[2] - 1 : 0);
+			free(name);
 			if (r < 0)
 				goto out;
-		} else if (strncmp(line, "# NODE ", 7) && msgs) {
+		} else if ((nt < 2 || strcmp(tok[1], "NODE")) && msgs) {
 			fprintf(msgs, "malloc-stat: %s:%zu: unexpected line in the node list\n",
 				file, lineno);
 		}

@@ -311,7 +311,9 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		if (IS("INIT")) {
 			im->has_init = true;
 		} else if (IS("FORK")) {
-			if (*p != ' ' || !dec(p + 1, &c))
+			/* OFFSET may be missing (preloads of 1.0.0 leave it out). */
+			c = 0;
+			if (*p == ' ' && !dec(p + 1, &c))
 				goto bad;
 			s->err = add_fork(s, a, c);
 		} else if (IS("EXEC")) {
@@ -469,6 +471,7 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		return s.err;
 	im->t_last = s.t;
 	im->lines = s.line;
+	im->whole = (uint64_t)(end - buf);
 	im->valid = true;
 	return 0;
 }

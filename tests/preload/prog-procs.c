@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * Makes processes in every way the per-process log must follow: fork (and
+ * from a thread while others allocate), _Fork and raw clone, vfork,
+ * posix_spawn, system, popen, a double-forking daemon, exec of a missing
+ * file, chdir, closing or replacing every descriptor. test-procs.py runs
+ * one mode and checks the logs. Usage: prog-procs MODE PROG-CHILD [N]
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+extern char **environ;
+
+static const char *child;
+static void *live[64];
+static int nlive;
+
+/* n blocks, every other one freed again; the rest stay live. */
+static void alloc_some(int n)
+{
+	for (int i = 0; i < n; i++) {
+		void *p = malloc(24 + 8 * (size_t)i);
+
+		CHECK(p != NULL);
+		if (i % 2 || nlive == 64)
+			free(p);
+		else
+			live[nlive++] = p;
+	}
+}
+
+static void wait_status(pid_t pid, int want)
+{
+	int st;
+
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), want);
+}
+
+static void mode_fork(void)
+{
+	pid_t pid;
+
+	alloc_some(20);
+	/* A child that frees an inherited block and leaves through exit. */
+	pid = fork();
+	if (pid == 0) {
+		alloc_some(5);
+		free(live[0]);
+		exit(0);
+	}
+	wait_status(pid, 0);
+	/* One that leaves through _exit, one that never allocates. */
+	pid = fork();
+	if (pid == 0) {
+		alloc_some(3);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	wait_status(pid, 0);
+	alloc_some(2);
+}
+
+static void mode_fork_exec(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alloc_some(2);
+		execl(child, child, "fork-exec-1", (char *)NULL);
+		_exit(127);
+	}
+	wait_status(pid, 0);
+	/* No allocation between fork and exec: the exec'd image links to
+	 * us through its parent pid. */
+	pid = fork();
+	if (pid == 0) {
+		execl(child, child, "fork-exec-2", (char *)NULL);
+		_exit(127);
+	}
+	wait_status(pid, 0);
+}
+
+static void mode_spawn(void)
+{
+	char *args[] = { (char *)child, "spawn", NULL };
+	char *argsp[] = { (char *)child, "spawnp", NULL };
+	char line[256];
+	pid_t pid;
+	FILE *f;
+
+	alloc_some(4);
+	CHECK(posix_spawn(&pid, child, NULL, NULL, args, environ) == 0);
+	wait_status(pid, 0);
+	CHECK(posix_spawnp(&pid, child, NULL, NULL, argsp, environ) == 0);
+	wait_status(pid, 0);
+	snprintf(line, sizeof(line), "%s system", child);
+	CHECK_EQ(system(line), 0);
+	snprintf(line, sizeof(line), "%s popen", child);
+	f = popen(line, "r");
+	CHECK(f != NULL);
+	CHECK(fgets(line, sizeof(line), f) != NULL);
+	CHECK(!strncmp(line, "child popen pid ", 16));
+	CHECK_EQ(pclose(f), 0);
+}
+
+static void mode_daemon(void)
+{
+	int fds[2];
+	char buf[16];
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	if (pid == 0) {
+		alloc_some(2);
+		CHECK(setsid() > 0);
+		if (fork() > 0)
+			_exit(0);
+		/* The daemon: keeps only the pipe, works from /. */
+		close(fds[0]);
+		CHECK(dup2(fds[1], 0) == 0);
+		closefrom(1);
+		CHECK(chdir("/") == 0);
+		alloc_some(6);
+		CHECK(write(0, "ok", 2) == 2);
+		exit(0);
+	}
+	close(fds[1]);
+	wait_status(pid, 0);
+	/* EOF: the daemon has exited, after its FINI. */
+	CHECK(read(fds[0], buf, sizeof(buf)) == 2);
+	CHECK(read(fds[0], buf, sizeof(buf)) == 0);
+	alloc_some(1);
+}
+
+static void mode_exec_missing(void)
+{
+	alloc_some(3);
+	errno = 0;
+	CHECK(execl("/nonexistent/mstat-prog", "x", (char *)NULL) == -1);
+	CHECK_EQ(errno, ENOENT);
+	CHECK(execlp("mstat-no-such-command", "x", (char *)NULL) == -1);
+	CHECK_EQ(errno, ENOENT);
+	alloc_some(3);
+}
+
+static void mode_vfork(void)
+{
+	pid_t pid;
+
+	alloc_some(2);
+	pid = vfork();
+	if (pid == 0) {
+		execl(child, child, "vfork", (char *)NULL);
+		_exit(127);
+	}
+	wait_status(pid, 0);
+	pid = vfork();
+	if (pid == 0) {
+		execl("/nonexistent/mstat-prog", "x", (char *)NULL);
+		_exit(126);
+	}
+	wait_status(pid, 126);
+	alloc_some(2);
+}
+
+static void mode_clone(void)
+{
+	pid_t pid;
+
+	alloc_some(4);
+	pid = _Fork();
+	if (pid == 0) {
+		alloc_some(3);
+		free(live[0]);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0) {
+		alloc_some(3);
+		free(live[1]);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	alloc_some(2);
+}
+
+static void mode_chdir(void)
+{
+	pid_t pid;
+
+	alloc_some(2);
+	pid = fork();
+	if (pid == 0) {
+		CHECK(chdir("sub") == 0);
+		alloc_some(2);
+		execl(child, child, "chdir", (char *)NULL);
+		_exit(127);
+	}
+	wait_status(pid, 0);
+	CHECK(chdir("sub") == 0);
+	pid = fork();
+	if (pid == 0) {
+		alloc_some(1);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	alloc_some(1);
+}
+
+/* The descriptor whose target starts with the log prefix, or -1. */
+static int find_log_fd(const char *prefix)
+{
+	char path[64], target[PATH_MAX];
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int found = -1;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (!strncmp(target, prefix, strlen(prefix)) && atoi(e->d_name) != dirfd(d))
+			found = atoi(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Many log entries, enough to move the log's window on. */
+static void churn(int n)
+{
+	for (int i = 0; i < n; i++)
+		free(malloc(16 + (size_t)i % 200));
+}
+
+static void mode_closefd(void)
+{
+	const char *prefix = getenv("MALLOC_STAT_PREFIX");
+	int fd, logfd;
+	pid_t pid;
+
+	CHECK(prefix != NULL && prefix[0] == '/');
+	alloc_some(10);
+	closefrom(3);
+	churn(5000);
+	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK_EQ(fd, 3);
+	CHECK(write(fd, "own data 1\n", 11) == 11);
+	logfd = find_log_fd(prefix);
+	CHECK(logfd > 3);
+	CHECK(dup2(fd, logfd) == logfd);
+	churn(5000);
+	CHECK(write(fd, "own data 2\n", 11) == 11);
+	close_range(3, ~0u, 0);
+	pid = fork();
+	if (pid == 0) {
+		churn(3000);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	churn(3000);
+}
+
+static int stop;
+
+static void *allocator(void *arg)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		void *p = malloc(32 + (size_t)arg);
+
+		free(realloc(p, 64 + (size_t)arg));
+	}
+	return NULL;
+}
+
+/* Forks from the main thread while two threads allocate. */
+static void mode_fork_threads(int n)
+{
+	pthread_t th[2];
+
+	for (long i = 0; i < 2; i++)
+		CHECK(pthread_create(&th[i], NULL, allocator, (void *)(i * 100)) == 0);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			alloc_some(3);
+			if (i % 2)
+				exit(0);
+			_exit(0);
+		}
+		wait_status(pid, 0);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_join(th[i], NULL) == 0);
+}
+
+/* Short children, to run through the pid space. */
+static void mode_forkmany(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			free(malloc(10));
+			_exit(0);
+		}
+		wait_status(pid, 0);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode;
+	int n;
+
+	CHECK(argc >= 3);
+	mode = argv[1];
+	child = argv[2];
+	n = argc > 3 ? atoi(argv[3]) : 100;
+	if (!strcmp(mode, "fork"))
+		mode_fork();
+	else if (!strcmp(mode, "fork-exec"))
+		mode_fork_exec();
+	else if (!strcmp(mode, "spawn"))
+		mode_spawn();
+	else if (!strcmp(mode, "daemon"))
+		mode_daemon();
+	else if (!strcmp(mode, "exec-missing"))
+		mode_exec_missing();
+	else if (!strcmp(mode, "vfork"))
+		mode_vfork();
+	else if (!strcmp(mode, "clone"))
+		mode_clone();
+	else if (!strcmp(mode, "chdir"))
+		mode_chdir();
+	else if (!strcmp(mode, "closefd"))
+		mode_closefd();
+	else if (!strcmp(mode, "fork-threads"))
+		mode_fork_threads(n);
+	else if (!strcmp(mode, "forkmany"))
+		mode_forkmany(n);
+	else
+		CHECK(!"unknown mode");
+	PUTF(STDOUT_FILENO, "procs %s done\n", mode);
+	return 0;
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""Per-process logs (MALLOC_STAT_PREFIX) for each way of making a process:
+prog-procs MODE, shell pipelines and exec chains. Every tree must pass
+logcheck (one root, links resolved, replays equal to FINI) and have the
+shape the case implies. Usage: test-procs.py CASE"""
+import os
+import re
+import shutil
+import sys
+
+from common import (PYTHON, check, check_eq, check_logs, check_ok, cleanup, events, fail,
+		    logs, prog, run, setup, skip, tmpdir)
+
+setup()
+case = sys.argv[1]
+d = tmpdir('procs-' + case)
+prefix = os.path.join(d, 'log')
+procs = prog('prog-procs')
+child = prog('prog-child')
+
+
+def run_ok(argv, **kw):
+	kw.setdefault('prefix', prefix)
+	kw.setdefault('cwd', d)
+	res = run(argv, **kw)
+	check_ok(res, ' '.join(argv[:3]))
+	return res
+
+
+def tree_of(**kw):
+	kw.setdefault('roots', 1)
+	kw.setdefault('require_fini', True)
+	return check_logs([prefix], **kw)
+
+
+def kids(tree, img):
+	return [i for i in tree.images if i.parent is img]
+
+
+def of_exe(tree, path, tag=None):
+	return [i for i in tree.images if i.exe == path and
+		(tag is None or i.cmdline[1:2] == [tag])]
+
+
+def ancestors(img):
+	out = []
+	while img.parent is not None:
+		img = img.parent
+		out.append(img)
+	return out
+
+
+def fini(img):
+	return (img.fini['allocations'], img.fini['deallocations'])
+
+
+if case == 'fork':
+	run_ok([procs, 'fork', child])
+	t = tree_of()
+	root = t.roots[0]
+	k = sorted(kids(t, root), key=lambda i: i.mono)
+	check_eq([i.origin[0] for i in k], ['fork'] * 3, 'children of the root')
+	# Each child counts only its own calls (the first also frees an
+	# inherited block, which the replay must know from the fork offset).
+	check_eq([fini(i) for i in k], [(5, 3), (3, 1), (0, 0)], 'children (allocations, frees)')
+	check(all(int(i.hdr['INHERITED']) > 0 for i in k), 'children inherited blocks')
+
+elif case == 'fork-exec':
+	run_ok([procs, 'fork-exec', child])
+	t = tree_of()
+	root = t.roots[0]
+	c1, = of_exe(t, child, 'fork-exec-1')
+	c2, = of_exe(t, child, 'fork-exec-2')
+	check_eq(c1.parent.origin[0], 'fork', 'first child exec\'d from its fork image')
+	check_eq(c1.parent.parent, root, 'fork image of the first child')
+	check_eq(c1.parent.pending_exec.more, [child], 'EXEC path in the fork image')
+	check_eq(c2.parent, root, 'second child (no allocation before exec) links to the root')
+	check_eq(len(t.images), 4, 'images')
+
+elif case == 'spawn':
+	run_ok([procs, 'spawn', child])
+	t = tree_of()
+	root = t.roots[0]
+	for tag in ('spawn', 'spawnp'):
+		img, = of_exe(t, child, tag)
+		check_eq(img.parent, root, 'parent of the %s child' % tag)
+		check_eq(img.origin, ('image',), 'origin of the %s child' % tag)
+	for tag in ('system', 'popen'):
+		img, = of_exe(t, child, tag)
+		check(root in ancestors(img), '%s child descends from the root' % tag)
+		check(any(a.exe in ('/usr/bin/dash', '/bin/dash') for a in ancestors(img)),
+		      '%s ran through sh' % tag)
+
+elif case == 'daemon':
+	run_ok([procs, 'daemon', child])
+	t = tree_of()
+	root = t.roots[0]
+	mid, = kids(t, root)
+	daemon, = kids(t, mid)
+	check_eq((mid.origin[0], daemon.origin[0]), ('fork', 'fork'), 'origins')
+	check_eq(daemon.ppid, mid.pid, 'daemon PPID')
+	check_eq(fini(daemon), (6, 3), 'daemon (allocations, frees)')
+
+elif case == 'exec-missing':
+	run_ok([procs, 'exec-missing', child])
+	t = tree_of()
+	check_eq(len(t.images), 1, 'images')
+	ev = [e for e in events(t.images[0]) if not e.startswith(('malloc', 'free', 'RSS'))]
+	check_eq(ev[1:5], ['EXEC 0 0x0 /nonexistent/mstat-prog', 'EXEC-FAILED 2 0x0',
+			   'EXEC 0 0x0 mstat-no-such-command', 'EXEC-FAILED 2 0x0'],
+		 'EXEC and EXEC-FAILED entries')
+	tail = events(t.images[0])
+	k = max(i for i, e in enumerate(tail) if e.startswith('EXEC-FAILED'))
+	check(sum(e.startswith('malloc 24 ') for e in tail[k:]) >= 2,
+	      'allocations logged after the failed exec')
+
+elif case == 'vfork':
+	run_ok([procs, 'vfork', child])
+	t = tree_of()
+	root = t.roots[0]
+	check_eq([e for e in events(root) if e.startswith('EXEC')], [],
+		 'EXEC entries in the parent (written by vfork children)')
+	img, = of_exe(t, child, 'vfork')
+	check_eq(img.parent, root, 'parent of the vfork child')
+	check_eq(len(t.images), 2, 'images')
+
+elif case == 'clone':
+	run_ok([procs, 'clone', child])
+	t = tree_of()
+	root = t.roots[0]
+	k = sorted(kids(t, root), key=lambda i: i.mono)
+	check_eq([i.origin[0] for i in k], ['clone', 'clone'], 'origins of _Fork/clone children')
+	check_eq([fini(i) for i in k], [(3, 2), (3, 2)], 'children (allocations, frees)')
+
+elif case == 'chdir':
+	os.mkdir(os.path.join(d, 'rel'))
+	os.mkdir(os.path.join(d, 'sub'))
+	prefix = os.path.join(d, 'rel', 'log')
+	run_ok([procs, 'chdir', child], prefix='rel/log')
+	stray = [os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs
+		 if f.startswith('log.') and r != os.path.join(d, 'rel')]
+	check_eq(stray, [], 'logs outside the prefix directory')
+	t = tree_of()
+	check_eq(len(t.images), 4, 'images')
+	img, = of_exe(t, child, 'chdir')
+	check_eq(img.hdr['CWD'], os.path.join(d, 'sub'), 'CWD of the exec\'d child')
+
+elif case == 'closefd':
+	run_ok([procs, 'closefd', child])
+	with open(os.path.join(d, 'own-file'), 'rb') as f:
+		check_eq(f.read(), b'own data 1\nown data 2\n', "the program's own file")
+	t = tree_of()
+	check_eq(len(t.images), 2, 'images')
+	n = sum(1 for e in t.images[0].entries if e.type == 'free')
+	check(n >= 13000, 'frees logged in the parent: %d' % n)
+
+elif case == 'fork-threads':
+	run_ok([procs, 'fork-threads', child, '100'])
+	t = tree_of(threads=True)
+	check_eq(len(kids(t, t.roots[0])), 100, 'fork children')
+
+elif case == 'missing-dir':
+	# One line on stderr, and the program runs normally.
+	plain = run([procs, 'fork', child], preload=False, cwd=d)
+	res = run([procs, 'fork', child], prefix=os.path.join(d, 'no', 'such', 'dir', 'log'),
+		  cwd=d)
+	check_eq((res.returncode, res.stdout), (plain.returncode, plain.stdout),
+		 '(exit status, stdout)')
+	lines = res.stderr.decode().splitlines()
+	check_eq(len(lines), 1, 'stderr lines: %r' % lines)
+	check(lines[0].startswith('malloc-stat: '), 'the complaint: %r' % lines[0])
+	check_eq(os.listdir(d), [], 'files made')
+
+elif case == 'exec-chain':
+	# sh -> env -> prog-child: one process, three images.
+	res = run_ok(['sh', '-c', 'env MSTAT_X=1 %s chain' % child])
+	t = tree_of()
+	img, = of_exe(t, child, 'chain')
+	chain = [img] + ancestors(img)
+	check_eq([os.path.basename(i.exe) for i in chain], ['prog-child', 'env', 'dash'],
+		 'exec chain')
+	check_eq(len({(i.pid, i.start) for i in chain}), 1, 'one process')
+	check_eq(len(t.images), 3, 'images')
+
+elif case in ('bash', 'dash'):
+	shell = shutil.which(case)
+	if not shell:
+		skip('%s is not installed' % case)
+	script = ('(%s sub1; echo x | cat) | cat; v=$(%s sub2 | cat); echo "$v" | wc -c; '
+		  '{ %s group; } | cat >/dev/null; ls / | wc -l' % (child, child, child))
+	plain = run([shell, '-c', script], preload=False, cwd=d)
+	res = run_ok([shell, '-c', script])
+	check_eq(res.stdout, plain.stdout, 'output')
+	t = tree_of()
+	for tag in ('sub1', 'sub2', 'group'):
+		img, = of_exe(t, child, tag)
+		check_eq(ancestors(img)[-1], t.roots[0], 'the %s child descends from the shell' % tag)
+	check(len(t.images) >= 8, 'images: %d' % len(t.images))
+
+elif case == 'python-subprocess':
+	code = ('import subprocess, sys\n'
+		'subprocess.run([sys.argv[1], "py-run"], check=True)\n'
+		'subprocess.run(sys.argv[1] + " py-shell | cat", shell=True, check=True)\n'
+		'out = subprocess.check_output([sys.argv[1], "py-out"])\n'
+		'print(out.decode().split()[1])\n')
+	res = run_ok([PYTHON, '-c', code, child])
+	check(res.stdout.endswith(b'py-out\n'), 'output: %r' % res.stdout)
+	t = tree_of()
+	for tag in ('py-run', 'py-shell', 'py-out'):
+		img, = of_exe(t, child, tag)
+		check_eq(ancestors(img)[-1], t.roots[0], 'the %s child descends from python' % tag)
+	check_eq(t.roots[0].exe, os.path.realpath(PYTHON), 'the root is python')
+
+elif case == 'stream':
+	# fd 1022 opened by bash for a whole tree: whole entries, each write
+	# headed by its writer's pid; it must replay like files.
+	bash = shutil.which('bash') or skip('bash is not installed')
+	stream = os.path.join(d, 'stream')
+	script = ('%s fork %s >/dev/null; sh -c "ls / | cat >/dev/null"; %s spawn %s >/dev/null'
+		  % (procs, child, procs, child))
+	# The outer bash opens 1022 and becomes the traced bash through exec.
+	res = run([bash, '-c', 'exec 1022>"$1"; shift; exec "$@"', 'bash', stream,
+		   bash, '-c', script], cwd=d)
+	check_ok(res, 'bash with 1022>file')
+	t = check_logs([stream], stream=True, roots=1, require_fini=True)
+	check(len(t.images) >= 12, 'images in the stream: %d' % len(t.images))
+	check_eq(os.listdir(d), ['stream'], 'files made')
+
+else:
+	fail('unknown case %r' % case)
+
+cleanup(d)
+print('ok')

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * `malloc-stat report PREFIX|DIR|FILE...`: reads existing logs and writes
+ * the reports. Also the report half of `run`, and the shared handling of
+ * the report options.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "load.h"
+#include "report.h"
+#include "tree.h"
+
+void mstat_report_opts_init(struct mstat_report_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->top = 10;
+	o->progress = -1;
+}
+
+static int uint_arg(const char *name, const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || v > 1000000 || arg[0] == '-') {
+		fprintf(stderr, "malloc-stat: --%s wants a number, not '%s'\n", name, arg);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 1;
+}
+
+int mstat_report_opt(struct mstat_report_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_JSON: o->json = true; return 1;
+	case OPT_HTML: o->html = arg; return 1;
+	case OPT_OUTPUT: o->output = arg; return 1;
+	case OPT_TOP: return uint_arg("top", arg, &o->top);
+	case OPT_THREADS: return uint_arg("threads", arg, &o->threads);
+	case OPT_PROGRESS: o->progress = 1; return 1;
+	case OPT_NO_PROGRESS: o->progress = 0; return 1;
+	case OPT_STATS: o->stats = true; return 1;
+	case OPT_QUIET: o->quiet = true; return 1;
+	default: return 0;
+	}
+}
+
+static int write_to(const char *path, const struct mstat_report *r,
+		    int (*fn)(const struct mstat_report *, FILE *))
+{
+	FILE *f = fopen(path, "we");
+	int e;
+
+	if (!f) {
+		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	e = fn(r, f);
+	if (fclose(f) != 0 || e < 0) {
+		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+static int width_of(FILE *out)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+
+	if (c && atoi(c) >= 60)
+		return atoi(c);
+	if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 60)
+		return ws.ws_col;
+	return 120;
+}
+
+int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, size_t n,
+			FILE *out, const char *log_dir)
+{
+	struct mstat_load_opts lo = {
+		.threads = o->threads,
+		.progress = o->progress < 0 ? isatty(STDERR_FILENO) : o->progress,
+		.msgs = o->quiet ? NULL : stderr,
+	};
+	struct mstat_set set = { 0 };
+	struct mstat_report r = { 0 };
+	int code = MSTAT_EXIT_OK, e;
+
+	e = mstat_load(&set, inputs, n, &lo);
+	if (e == -ENOMEM)
+		goto nomem;
+	if (o->stats) {
+		double s = set.seconds > 0 ? set.seconds : 1e-9;
+
+		fprintf(stderr, "malloc-stat: read %zu logs, %llu bytes, %llu lines in %.3f s with %u threads: %.1f MB/s, %.1f Mlines/s\n",
+			set.ninputs, (unsigned long long)set.bytes, (unsigned long long)set.lines,
+			set.seconds, set.threads, (double)set.bytes / s / 1e6,
+			(double)set.lines / s / 1e6);
+	}
+	if (e < 0) {
+		code = MSTAT_EXIT_NOLOGS;
+		goto out;
+	}
+	if (mstat_tree_build(&set, lo.msgs) < 0 || mstat_report_build(&r, &set) < 0)
+		goto nomem;
+	r.inputs = inputs;
+	r.ninputs = n;
+	r.log_dir = log_dir;
+	r.top = o->top;
+	if (o->output) {
+		r.width = 120;
+		if (write_to(o->output, &r, o->json ? mstat_report_json : mstat_report_text) < 0)
+			code = MSTAT_EXIT_NOLOGS;
+	} else {
+		r.width = width_of(out);
+		fflush(stderr);
+		if ((o->json ? mstat_report_json : mstat_report_text)(&r, out) < 0 || fflush(out)) {
+			fprintf(stderr, "malloc-stat: cannot write the report: %s\n", strerror(errno));
+			code = MSTAT_EXIT_NOLOGS;
+		}
+	}
+	if (o->html && write_to(o->html, &r, mstat_report_html) < 0)
+		code = MSTAT_EXIT_NOLOGS;
+	goto out;
+nomem:
+	fprintf(stderr, "malloc-stat: out of memory\n");
+	code = MSTAT_EXIT_NOLOGS;
+out:
+	mstat_report_free(&r);
+	mstat_set_free(&set);
+	return code;
+}
+
+static void report_usage(FILE *out)
+{
+	fputs("Usage: malloc-stat report [OPTIONS] PREFIX|DIR|FILE...\n"
+	      "Reads the logs of a traced run and reports heap use per process, per\n"
+	      "command and for the whole process tree over time.\n\n"
+	      "      --json          the report as JSON (doc/report-json.md)\n"
+	      "      --html FILE     also write a self-contained HTML page\n"
+	      "      --top N         rows per list and children per node (default 10, 0: all)\n"
+	      "      --output FILE   write the text or JSON report to FILE\n"
+	      "      --progress      show progress on stderr (default: when it is a terminal)\n"
+	      "      --no-progress\n"
+	      "      --threads N     reader threads (default: one per CPU)\n"
+	      "      --stats         print the reading speed on stderr\n"
+	      "      --quiet         no messages about problems in the logs\n"
+	      "      --help\n", out);
+}
+
+int mstat_cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = { MSTAT_REPORT_LONGOPTS, { 0 } };
+	struct mstat_report_opts o;
+	int c;
+
+	mstat_report_opts_init(&o);
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int r = mstat_report_opt(&o, c, optarg);
+
+		if (r < 0)
+			return MSTAT_EXIT_USAGE;
+		if (r)
+			continue;
+		if (c == 'h' || c == OPT_HELP) {
+			report_usage(stdout);
+			return MSTAT_EXIT_OK;
+		}
+		report_usage(stderr);
+		return MSTAT_EXIT_USAGE;
+	}
+	if (optind == argc) {
+		fprintf(stderr, "malloc-stat: report: which logs? (a prefix, a directory or files)\n");
+		report_usage(stderr);
+		return MSTAT_EXIT_USAGE;
+	}
+	return mstat_report_inputs(&o, argv + optind, (size_t)(argc - optind), stdout, NULL);
+}

@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * `malloc-stat run [-o PREFIX] -- COMMAND...`: runs the command with the
+ * preload appended to LD_PRELOAD and an absolute MALLOC_STAT_PREFIX, waits
+ * for it, reports on stderr (the command keeps stdout), and exits with the
+ * command's status (128+N for a signal N). malloc-stat itself is never
+ * traced: only the child's environment changes.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void run_usage(FILE *out)
+{
+	fputs("Usage: malloc-stat run [OPTIONS] [--] COMMAND [ARGS...]\n"
+	      "Runs COMMAND with every process of its tree traced, then reports on stderr.\n"
+	      "Exits with the command's status (128+N when signal N ended it).\n\n"
+	      "  -o, --prefix PREFIX   write the logs as PREFIX.PID.EPOCH.N (a directory or a\n"
+	      "                        path ending in '/' gets PREFIX/log); default: a fresh\n"
+	      "                        directory $TMPDIR/malloc-stat.XXXXXX\n"
+	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
+	      "      --stats, --quiet  as for `malloc-stat report`\n"
+	      "      --help\n", out);
+}
+
+/* PREFIX as an absolute path whose directory exists; no log with it yet. */
+static int make_prefix(const char *arg, char *prefix, size_t cap, char *dir, size_t dcap)
+{
+	char tmp[PATH_MAX], real[PATH_MAX];
+	const char *base;
+	struct stat st;
+	size_t n;
+
+	if (!arg) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(tmp, sizeof(tmp), "%s/malloc-stat.XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(tmp)) {
+			fprintf(stderr, "malloc-stat: cannot create a log directory '%s': %s\n", tmp,
+				strerror(errno));
+			return -1;
+		}
+		if (!realpath(tmp, real))
+			return -1;
+		snprintf(dir, dcap, "%s", real);
+		if ((size_t)snprintf(prefix, cap, "%s/log", real) >= cap)
+			return -1;
+		return 0;
+	}
+	n = strlen(arg);
+	if (!n || n >= sizeof(tmp) - 8) {
+		fprintf(stderr, "malloc-stat: bad log prefix '%s'\n", arg);
+		return -1;
+	}
+	if (arg[n - 1] == '/' || (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))) {
+		if (mkdir(arg, 0777) < 0 && errno != EEXIST) {
+			fprintf(stderr, "malloc-stat: cannot create '%s': %s\n", arg, strerror(errno));
+			return -1;
+		}
+		snprintf(tmp, sizeof(tmp), "%s", arg);
+		base = "log";
+	} else {
+		const char *slash = strrchr(arg, '/');
+
+		snprintf(tmp, sizeof(tmp), "%.*s", slash ? (int)(slash - arg) : 1,
+			 slash ? (slash == arg ? "/" : arg) : ".");
+		base = slash ? slash + 1 : arg;
+	}
+	if (!realpath(tmp, real)) {
+		fprintf(stderr, "malloc-stat: cannot use log directory '%s': %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	snprintf(dir, dcap, "%s", real);
+	if ((size_t)snprintf(prefix, cap, "%s/%s", strcmp(real, "/") ? real : "", base) >= cap)
+		return -1;
+
+	/* Old logs of the same prefix would be stitched in with the new. */
+	DIR *d = opendir(real);
+	struct dirent *de;
+	size_t bl = strlen(base);
+
+	while (d && (de = readdir(d))) {
+		if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.') {
+			fprintf(stderr, "malloc-stat: logs with the prefix '%s' exist already (%s); remove them or choose another -o\n",
+				prefix, de->d_name);
+			closedir(d);
+			return -1;
+		}
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+/* LD_PRELOAD with ours appended (once), as the loader reads it: separated
+ * by spaces or colons. */
+static char *preload_env(const char *so)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t ol = old ? strlen(old) : 0, sl = strlen(so);
+	char *v;
+
+	if (old) {
+		const char *p = old;
+
+		while ((p = strstr(p, so))) {
+			bool start = p == old || p[-1] == ' ' || p[-1] == ':';
+			bool end = p[sl] == '\0' || p[sl] == ' ' || p[sl] == ':';
+
+			if (start && end)
+				return strdup(old);
+			p += sl;
+		}
+	}
+	v = malloc(ol + sl + 2);
+	if (!v)
+		return NULL;
+	if (ol)
+		sprintf(v, "%s:%s", old, so);
+	else
+		memcpy(v, so, sl + 1);
+	return v;
+}
+
+int mstat_cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "prefix", required_argument, NULL, 'o' }, MSTAT_REPORT_LONGOPTS, { 0 }
+	};
+	struct mstat_report_opts o;
+	const char *prefix_arg = NULL;
+	char so[PATH_MAX], prefix[PATH_MAX], dir[PATH_MAX];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	int c, pfd[2], status = 0, code, err = 0;
+	char *preload;
+	pid_t pid;
+
+	mstat_report_opts_init(&o);
+	/* '+': options end at the command, so its own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+ho:", longopts, NULL)) != -1) {
+		int r = mstat_report_opt(&o, c, optarg);
+
+		if (r < 0)
+			return MSTAT_EXIT_USAGE;
+		if (r)
+			continue;
+		if (c == 'o') {
+			prefix_arg = optarg;
+		} else if (c == 'h' || c == OPT_HELP) {
+			run_usage(stdout);
+			return MSTAT_EXIT_OK;
+		} else {
+			run_usage(stderr);
+			return MSTAT_EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		fprintf(stderr, "malloc-stat: run: which command?\n");
+		run_usage(stderr);
+		return MSTAT_EXIT_USAGE;
+	}
+	if (mstat_preload_path(so, sizeof(so)) < 0)
+		return MSTAT_EXIT_RUNFAIL;
+	if (strpbrk(so, " :")) {
+		fprintf(stderr, "malloc-stat: the preload path '%s' has a space or colon, which LD_PRELOAD cannot carry\n",
+			so);
+		return MSTAT_EXIT_RUNFAIL;
+	}
+	if (make_prefix(prefix_arg, prefix, sizeof(prefix), dir, sizeof(dir)) < 0)
+		return MSTAT_EXIT_RUNFAIL;
+	preload = preload_env(so);
+	if (!preload || pipe2(pfd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "malloc-stat: cannot start: %s\n", strerror(errno));
+		return MSTAT_EXIT_RUNFAIL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "malloc-stat: cannot fork: %s\n", strerror(errno));
+		return MSTAT_EXIT_RUNFAIL;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		if (setenv("MALLOC_STAT_PREFIX", prefix, 1) == 0 &&
+		    setenv("LD_PRELOAD", preload, 1) == 0)
+			execvp(argv[optind], argv + optind);
+		err = errno;
+		(void)!write(pfd[1], &err, sizeof(err));
+		_exit(err == ENOENT ? MSTAT_EXIT_NOTFOUND : MSTAT_EXIT_NOEXEC);
+	}
+	free(preload);
+	close(pfd[1]);
+	/* As system() does: a ^C is for the command, and we still report. */
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if (read(pfd[0], &err, sizeof(err)) != sizeof(err))
+		err = 0;
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (err) {
+		fprintf(stderr, "malloc-stat: cannot run '%s': %s\n", argv[optind], strerror(err));
+		if (!prefix_arg)
+			rmdir(dir);	/* the fresh directory, still empty */
+		return err == ENOENT ? MSTAT_EXIT_NOTFOUND : MSTAT_EXIT_NOEXEC;
+	}
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+	char *inputs[1] = { prefix };
+	int rc = mstat_report_inputs(&o, inputs, 1, stderr, dir);
+
+	if (rc != MSTAT_EXIT_OK)
+		fprintf(stderr, "malloc-stat: no report (is '%s' static or setuid? such programs cannot be traced)\n",
+			argv[optind]);
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "malloc-stat: %s was killed by signal %d (%s); exit status %d\n",
+			argv[optind], WTERMSIG(status), strsignal(WTERMSIG(status)), code);
+	else if (code)
+		fprintf(stderr, "malloc-stat: %s exited with status %d\n", argv[optind], code);
+	return code;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * libFuzzer target for the log parser: any bytes, read as one image's log,
+ * must give a report or a reasoned refusal, never a crash, a leak or
+ * undefined behaviour.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blocks.h"
+#include "parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct mstat_blocks tab;
+	struct mstat_image im;
+
+	if (!tab.slot && mstat_blocks_init(&tab) < 0)
+		return 0;
+	mstat_image_init(&im);
+	(void)mstat_parse(&im, (const char *)data, size, &tab);
+	/* The counters the report prints must hold together. */
+	if (im.valid && im.live_blocks > im.allocs)
+		__builtin_trap();
+	if (tab.count)
+		__builtin_trap();
+	mstat_image_free(&im);
+	return 0;
+}
