@@ -503,9 +503,24 @@ __attribute__((constructor)) static void mstat_ctor(void)
 	}
 }
 
-__attribute__((destructor)) static void mstat_dtor(void)
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+
+static void late_fini(void *unused)
 {
 	mstat_proc_fini();
+}
+
+/* Our destructor runs inside _dl_fini, before the destructors of the
+ * program's libraries, whose frees (C++ static containers: possibly
+ * millions) must still be logged. glibc runs exit handlers registered while
+ * exit handlers run, after the current one: registered here, with no DSO
+ * handle, late_fini runs after every library destructor, so FINI carries
+ * the truly final counters and the log stays mapped until then. */
+__attribute__((destructor)) static void mstat_dtor(void)
+{
+	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on ||
+	    __cxa_atexit(late_fini, NULL, NULL) != 0)
+		mstat_proc_fini();
 }
 
 /* ---- exec and exit ---- */

@@ -102,11 +102,12 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 		goto nomem;
 	if (o->stats) {
 		double s = set.seconds > 0 ? set.seconds : 1e-9;
+		double cs = set.cpu_seconds > 0 ? set.cpu_seconds : 1e-9;
 
-		fprintf(stderr, "malloc-stat: read %zu logs, %llu bytes, %llu lines in %.3f s with %u threads: %.1f MB/s, %.1f Mlines/s\n",
+		fprintf(stderr, "malloc-stat: read %zu logs, %llu bytes, %llu lines in %.3f s (%.3f s CPU) with %u threads: %.1f MB/s, %.1f MB per CPU second, %.1f Mlines/s\n",
 			set.ninputs, (unsigned long long)set.bytes, (unsigned long long)set.lines,
-			set.seconds, set.threads, (double)set.bytes / s / 1e6,
-			(double)set.lines / s / 1e6);
+			set.seconds, set.cpu_seconds, set.threads, (double)set.bytes / s / 1e6,
+			(double)set.bytes / cs / 1e6, (double)set.lines / s / 1e6);
 	}
 	if (e < 0) {
 		code = MSTAT_EXIT_NOLOGS;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,16 @@ struct job {
 	uint64_t done_bytes;	/* atomic */
 	int err;		/* atomic: -ENOMEM stops everyone */
 };
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static double now_s(void)
 {
@@ -398,7 +409,7 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	pthread_t tid[8];
 	unsigned nt = o->threads, started = 0;
 	uint64_t total = 0;
-	double t0 = now_s(), last = 0;
+	double t0 = now_s(), last = 0, c0 = cpu_s();
 	bool shown = false;
 	int r = 0;
 
@@ -445,6 +456,7 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 		fprintf(stderr, "\r\033[K");
 	r = j.err;
 	set->seconds = now_s() - t0;
+	set->cpu_seconds = cpu_s() - c0;
 	if (r < 0)
 		goto out;
 	for (size_t i = 0; i < set->n; i++) {

@@ -12,6 +12,7 @@
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,18 +26,25 @@
 #define HANDLER_SIZE 1000
 
 static uint64_t handler_allocs, handler_frees;
+static void *held;
 static int stop;
 static pthread_barrier_t parked;
 
+/* Allocates on one signal and frees on the next, so that in_use changes
+ * across each call: an update of the interrupted call that overwrote the
+ * handler's would show. */
 static void handler(int sig)
 {
-	void *p = malloc(HANDLER_SIZE);
-
-	if (p) {
-		__atomic_add_fetch(&handler_allocs, 1, __ATOMIC_RELAXED);
-		memset(p, sig, 16);
-		free(p);
+	if (held) {
+		free(held);
+		held = NULL;
 		__atomic_add_fetch(&handler_frees, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	held = malloc(HANDLER_SIZE);
+	if (held) {
+		memset(held, sig, 16);
+		__atomic_add_fetch(&handler_allocs, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -44,10 +52,17 @@ static void *killer(void *arg)
 {
 	pthread_t target = *(pthread_t *)arg;
 
+	/* One signal at a time: the next goes once the handler ran, so that
+	 * none are merged while pending. */
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+		uint64_t seen = __atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) +
+				__atomic_load_n(&handler_frees, __ATOMIC_RELAXED);
+
 		pthread_kill(target, SIGUSR1);
-		for (volatile int i = 0; i < 200; i++)
-			;
+		while (__atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) +
+			       __atomic_load_n(&handler_frees, __ATOMIC_RELAXED) == seen &&
+		       !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
+			sched_yield();
 	}
 	pthread_barrier_wait(&parked);
 	return NULL;
@@ -61,7 +76,7 @@ int main(int argc, char **argv)
 	struct itimerval it = { { 0, 20 }, { 0, 20 } };
 	pthread_t self = pthread_self(), th;
 	sigset_t set;
-	uint64_t allocs = 0, frees = 0, hallocs, hfrees;
+	uint64_t allocs = 0, frees = 0, hallocs, hfrees, h0, f0;
 	void *slot[32] = { 0 };
 	int timer, iters;
 
@@ -83,13 +98,18 @@ int main(int argc, char **argv)
 		CHECK(pthread_create(&th, NULL, killer, &self) == 0);
 	}
 
+	/* The killer may already be at work: count from here. */
+	CHECK(pthread_sigmask(SIG_BLOCK, &set, NULL) == 0);
 	before = MALLOC_STAT_GET_STAT(get_stat);
+	h0 = handler_allocs;
+	f0 = handler_frees;
+	CHECK(pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0);
 	if (timer)
 		CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
 	/* At least ITERATIONS calls, and on until the handler ran often:
 	 * the killer thread may start late on a busy machine. */
 	for (int k = 0; k < iters || (__atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) < 1000 &&
-				      k < 100 * iters); k++) {
+				      k < 10 * iters); k++) {
 		unsigned s = (unsigned)k % 32;
 		size_t n = 16 + (k * 37) % 384;
 
@@ -126,13 +146,18 @@ int main(int argc, char **argv)
 		__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&parked);
 	}
+	if (held) {
+		free(held);
+		frees++;
+	}
 	after = MALLOC_STAT_GET_STAT(get_stat);
-	hallocs = __atomic_load_n(&handler_allocs, __ATOMIC_RELAXED);
-	hfrees = __atomic_load_n(&handler_frees, __ATOMIC_RELAXED);
+	hallocs = __atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) - h0;
+	hfrees = __atomic_load_n(&handler_frees, __ATOMIC_RELAXED) - f0;
 	CHECK_EQ(after.allocations - before.allocations, allocs + hallocs);
 	CHECK_EQ(after.deallocations - before.deallocations, frees + hfrees);
 	CHECK_EQ(after.in_use, before.in_use);
 	CHECK(hallocs >= 1000);
+	CHECK(hfrees + 1 >= hallocs);
 	if (!timer)
 		CHECK(pthread_join(th, NULL) == 0);
 	PUTF(STDOUT_FILENO, "calls %llu handler %llu\n", (unsigned long long)allocs,

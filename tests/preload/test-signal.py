@@ -14,7 +14,7 @@ from common import check, check_logs, check_ok, cleanup, logs, prog, run, setup,
 setup()
 mode = sys.argv[1]
 d = tmpdir('signal-' + mode)
-res = run([prog('prog-signal'), mode, '300000'], prefix=os.path.join(d, 'log'), timeout=100)
+res = run([prog('prog-signal'), mode, '200000'], prefix=os.path.join(d, 'log'), timeout=100)
 check_ok(res, 'prog-signal ' + mode)
 files = logs(d)
 check(len(files) == 1, 'one log: %r' % files)
