@@ -918,14 +918,11 @@ int mstat_log_open_file(int fd, const char *path)
 	W.file_len = (uint64_t)st.st_size;
 	W.failed = false;
 	W.last_tick = 0;
-	int r = file_next_window();
-
-	if (r < 0) {
-		W.kind = MSTAT_SINK_NONE;
-		W.fd = -1;
-		update_on();
-		return r;
-	}
+	W.last_rss = 0;
+	/* The header goes through pwrite (mstat_log_remap_locked maps the
+	 * window after it): cheaper than faulting fresh pages in for a few
+	 * KiB that are written once. */
+	W.direct = true;
 	update_on();
 	return 0;
 }

@@ -306,6 +306,7 @@ static int open_file(void)
 		return r;
 	}
 	put_header(true);
+	mstat_log_remap_locked();
 	return 0;
 }
 
