@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""Call stacks under MALLOC_STAT_BACKTRACE: known call paths (in the program
+and in a dlopen'ed library) resolve to the right functions with addr2line,
+C++ exceptions still unwind through libgcc_s, sampling takes stacks in
+proportion to bytes, and counts stay exact while sampling."""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+PRELOAD, PATHS, LIB, THROW = sys.argv[1:5]
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run(argv, env_extra, tmp):
+    env = dict(os.environ)
+    env.update(env_extra)
+    env["LD_PRELOAD"] = PRELOAD
+    env["MALLOC_STAT_PREFIX"] = os.path.join(tmp, "out")
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        sys.exit(f"{argv[0]} failed ({out.returncode}): {out.stderr}")
+    logs = [f for f in glob.glob(os.path.join(tmp, "out.*"))]
+    return out.stdout, logs
+
+
+def read_log(path):
+    """Entries as (fields, stack id, frames or None); maps as (lo, hi, off, path)."""
+    text = open(path, "rb").read().split(b"\0", 1)[0].decode()
+    maps, entries, stacks = [], [], {}
+    cur, in_maps = None, False
+    for line in text.split("\n"):
+        if line in ("# MAPS", "+ MAPS 0 0x0"):
+            in_maps = True
+            continue
+        if in_maps:
+            if line in ("# END MAPS", "-"):
+                in_maps = False
+                continue
+            f = line.split(None, 5)
+            lo, hi = (int(x, 16) for x in f[0].split("-"))
+            maps.append((lo, hi, int(f[2], 16), f[5] if len(f) > 5 else ""))
+            continue
+        if line.startswith("+ "):
+            cur = [line.split()[1:], None]
+            entries.append(cur)
+        elif line.startswith("@ ") and cur is not None:
+            f = line.split()
+            sid = int(f[1])
+            if len(f) > 2:
+                stacks[sid] = [int(x, 16) for x in f[2:]]
+            cur[1] = sid
+    return entries, stacks, maps
+
+
+def resolve(addr, maps):
+    """Function name of a return address, through addr2line on its module."""
+    for lo, hi, off, path in maps:
+        if lo <= addr < hi and path.startswith("/"):
+            base = lo - off
+            r = subprocess.run(["addr2line", "-f", "-e", path, hex(addr - base - 1)],
+                               capture_output=True, text=True)
+            return r.stdout.split("\n")[0]
+    return "?"
+
+
+def entry_for(entries, req, addr):
+    for fields, sid in entries:
+        if fields[0] == "malloc" and fields[1] == str(req) and int(fields[2], 16) == addr:
+            return sid
+    return None
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out, logs = run([PATHS, LIB], {"MALLOC_STAT_BACKTRACE": "16"}, tmp)
+    addrs = dict(line.split() for line in out.split("\n") if line)
+    check(len(logs) == 1, "one log for one process")
+    entries, stacks, maps = read_log(logs[0])
+    sid = entry_for(entries, 4242, int(addrs["chain"], 16))
+    check(sid in stacks, "the chain's allocation has a stack")
+    names = [resolve(a, maps) for a in stacks.get(sid, [])]
+    print("     chain:", names[:5])
+    check(names[:4] == ["path_leaf", "path_middle", "path_top", "main"],
+          "chain resolves to path_leaf, path_middle, path_top, main")
+    sid = entry_for(entries, 4343, int(addrs["lib"], 16))
+    check(sid in stacks, "the library's allocation has a stack")
+    names = [resolve(a, maps) for a in stacks.get(sid, [])]
+    print("     lib:", names[:4])
+    check(names[:3] == ["lib_alloc_inner", "lib_alloc_outer", "main"],
+          "the dlopen'ed library's frames resolve (its MAPS was logged)")
+    reused = sum(1 for f, s in entries if s is not None and s in stacks)
+    defined = sum(1 for s in stacks)
+    check(reused > defined, "repeated stacks are written once and referred to by id")
+
+with tempfile.TemporaryDirectory() as tmp:
+    out, logs = run([THROW], {"MALLOC_STAT_BACKTRACE": "32"}, tmp)
+    print("    ", out.strip().replace("\n", "; "))
+    check("libgcc_s" in out, "C++ exceptions bind to libgcc_s, not to libunwind")
+    check("caught: 1000" in out, "every exception was caught")
+
+with tempfile.TemporaryDirectory() as tmp:
+    out, logs = run([PATHS, LIB], {"MALLOC_STAT_BACKTRACE": "8",
+                                   "MALLOC_STAT_SAMPLE": "65536"}, tmp)
+    entries, stacks, maps = read_log(logs[0])
+    heavy = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "3000" and s)
+    light = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "1000" and s)
+    allocs = sum(1 for f, s in entries if f[0] in ("malloc", "calloc", "realloc-alloc",
+                 "realloc-inplace", "realloc-realloc", "memalign", "posix_memalign",
+                 "aligned_alloc", "valloc", "pvalloc"))
+    fini = [f for f, s in entries if f[0] == "FINI"]
+    total = int(dict(kv.split("=") for kv in fini[0][3:])["allocations"]) if fini else -1
+    ratio = heavy / light if light else 0
+    print(f"     sampled: heavy {heavy}, light {light}, ratio {ratio:.2f}")
+    check(2.4 <= ratio <= 3.6, "sampling takes stacks in proportion to bytes (3:1 expected)")
+    check(heavy + light < 20000, "sampling skips most allocations")
+    check(allocs == total, f"every allocation is logged while sampling ({allocs} == FINI {total})")
+
+sys.exit(1 if failures else 0)
