@@ -562,8 +562,13 @@ void mstat_proc_exec_failed(int token, int err)
 
 void mstat_proc_forked(int pid)
 {
-	if (pid > 0 && mstat_state == MSTAT_STATE_READY && mstat_log_on)
-		mstat_log_control("FORK", (uint64_t)pid, 0, NULL);
+	char off[24];
+
+	if (pid > 0 && mstat_state == MSTAT_STATE_READY && mstat_log_on) {
+		/* The offset the fork handlers saw, as the child's ORIGIN says. */
+		*mstat_fmt_u64(off, P.fork_off) = '\0';
+		mstat_log_control("FORK", (uint64_t)pid, 0, off);
+	}
 }
 
 static void put_fini(void)
