@@ -81,7 +81,8 @@ static int grow(struct mstat_blocks *b)
 	return 0;
 }
 
-int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req)
+int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req,
+		     struct mstat_block *old)
 {
 	size_t i;
 
@@ -89,6 +90,7 @@ int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uin
 		return -ENOMEM;
 	for (i = home(b, addr); b->slot[i].addr; i = (i + 1) & b->mask) {
 		if (b->slot[i].addr == addr) {
+			*old = b->slot[i];
 			b->slot[i].usable = usable;
 			b->slot[i].req = req;
 			return 1;
@@ -105,6 +107,8 @@ bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block
 {
 	size_t i, j;
 
+	if (!addr)
+		return false;
 	for (i = home(b, addr); b->slot[i].addr != addr; i = (i + 1) & b->mask)
 		if (!b->slot[i].addr)
 			return false;

@@ -32,11 +32,12 @@ void mstat_blocks_free(struct mstat_blocks *b);
 /* Empties the table for the next image, giving back memory a big one took. */
 void mstat_blocks_reset(struct mstat_blocks *b);
 
-/* Inserts addr (not 0). Returns 0, 1 when addr was live already (its sizes
- * are replaced), or -ENOMEM. */
-int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req);
+/* Inserts addr (not 0). Returns 0, 1 when addr was live already (its old
+ * sizes go to *old, the new ones replace them), or -ENOMEM. */
+int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req,
+		     struct mstat_block *old);
 
-/* Removes addr; true and its sizes in *out when it was live. */
+/* Removes addr; true and its sizes in *out when it was live (never for 0). */
 bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block *out);
 
 #endif

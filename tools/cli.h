@@ -27,6 +27,7 @@ struct mstat_report_opts {
 	unsigned threads;
 	bool stats;
 	bool quiet;		/* no problem messages */
+	long launched;		/* run: the command's pid */
 };
 
 /* Long options shared by run and report, and their handler: 1 when opt

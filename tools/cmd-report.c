@@ -113,6 +113,7 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 		code = MSTAT_EXIT_NOLOGS;
 		goto out;
 	}
+	set.launched = o->launched;
 	if (mstat_tree_build(&set, lo.msgs) < 0 || mstat_report_build(&r, &set) < 0)
 		goto nomem;
 	r.inputs = inputs;

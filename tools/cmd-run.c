@@ -218,6 +218,8 @@ int mstat_cmd_run(int argc, char **argv)
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	char *inputs[1] = { prefix };
+
+	o.launched = pid;
 	int rc = mstat_report_inputs(&o, inputs, 1, stderr, dir);
 
 	if (rc != MSTAT_EXIT_OK)

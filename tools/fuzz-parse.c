@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mstat_image_init(&im);
 	(void)mstat_parse(&im, (const char *)data, size, &tab);
 	/* The counters the report prints must hold together. */
-	if (im.valid && im.live_blocks > im.allocs)
+	if (im.valid && (im.live_blocks > im.allocs || im.live_bytes > im.alloc_bytes ||
+			 im.frees > im.allocs + im.inh_frees + im.unknown_frees))
 		__builtin_trap();
 	if (tab.count)
 		__builtin_trap();

@@ -86,6 +86,8 @@ struct mstat_image {
 	uint64_t inh_frees, inh_free_bytes;	/* of inherited blocks */
 	uint64_t unknown_frees, unknown_free_bytes;	/* in gaps */
 	uint64_t log_off, lost;	/* LOG 0 entries, LOST events */
+	uint64_t mmaps, mmap_bytes, munmaps;	/* anonymous mappings */
+	uint64_t rss_max, maxrss;	/* RSS entries' highest; FINI's maxrss */
 	bool has_init, has_fini, fini_mismatch;
 	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
 	enum mstat_end end;

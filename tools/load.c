@@ -24,6 +24,8 @@
 #include "header.h"
 #include "parse.h"
 
+#define SMALL_FILE (256u << 10)
+
 struct item {
 	char *file;		/* what to open */
 	uint64_t off, len;	/* segment of a merged file; len UINT64_MAX: whole */
@@ -328,7 +330,7 @@ static int add_input(struct list *l, struct mstat_set *set, const char *in, FILE
 
 /* ---- reading ---- */
 
-static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab)
+static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab, char *buf)
 {
 	struct mstat_image *im = &j->set->img[it->slot];
 	int fd = open(it->file, O_RDONLY | O_CLOEXEC);
@@ -347,6 +349,17 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab)
 		r = mstat_parse(im, "", 0, tab);
 		goto out;
 	}
+	if (len <= SMALL_FILE && buf) {
+		/* Most logs of a build are small: one read beats mapping. */
+		ssize_t n = pread(fd, buf, len, (off_t)it->off);
+
+		if (n < 0) {
+			mstat_diag_add(&im->diag, 0, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		r = mstat_parse(im, buf, (size_t)n, tab);
+		goto parsed;
+	}
 	moff = it->off & ~(uint64_t)4095;
 	delta = it->off - moff;
 	map = mmap(NULL, len + delta, PROT_READ, MAP_PRIVATE, fd, (off_t)moff);
@@ -357,6 +370,7 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab)
 	(void)madvise(map, len + delta, MADV_SEQUENTIAL);
 	r = mstat_parse(im, (const char *)map + delta, len, tab);
 	munmap(map, len + delta);
+parsed:
 	if (r == -ENOMEM)
 		__atomic_store_n(&j->err, r, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&j->done_bytes, len, __ATOMIC_RELAXED);
@@ -370,16 +384,19 @@ static void *worker(void *arg)
 {
 	struct job *j = arg;
 	struct mstat_blocks tab;
+	char *buf = malloc(SMALL_FILE);	/* without it, everything is mapped */
 	size_t i;
 
 	if (mstat_blocks_init(&tab) < 0) {
+		free(buf);
 		__atomic_store_n(&j->err, -ENOMEM, __ATOMIC_RELAXED);
 		return NULL;
 	}
 	while (!__atomic_load_n(&j->err, __ATOMIC_RELAXED) &&
 	       (i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->nitems)
-		read_item(j, &j->items[i], &tab);
+		read_item(j, &j->items[i], &tab, buf);
 	mstat_blocks_free(&tab);
+	free(buf);
 	return NULL;
 }
 

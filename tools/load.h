@@ -27,6 +27,7 @@ struct mstat_set {
 	double seconds;		/* wall time of the reading */
 	double cpu_seconds;	/* CPU time of the reading, all threads */
 	unsigned threads;
+	int64_t launched;	/* run: the command's pid, never a mere launcher */
 };
 
 struct mstat_load_opts {

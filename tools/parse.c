@@ -76,6 +76,20 @@ static inline const char *hex(const char *p, uint64_t *v)
 
 /* ---- accounting ---- */
 
+/* Wrapping arithmetic: corrupt sizes must give wrong numbers that the
+ * size check below reports, never undefined behaviour. */
+static inline int64_t add(int64_t a, uint64_t b)
+{
+	return (int64_t)((uint64_t)a + b);
+}
+
+static inline int64_t sub(int64_t a, uint64_t b)
+{
+	return (int64_t)((uint64_t)a - b);
+}
+
+#define SIZE_MAX_PLAUSIBLE (1ull << 48)	/* the x86-64 address space */
+
 static void sample_push(struct state *s)
 {
 	struct mstat_image *im = s->im;
@@ -119,18 +133,23 @@ static inline void tick(struct state *s, uint64_t t)
 static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64_t req)
 {
 	struct mstat_image *im = s->im;
+	struct mstat_block old;
 	int r;
 
+	if (usable > SIZE_MAX_PLAUSIBLE || req > SIZE_MAX_PLAUSIBLE) {
+		mstat_diag_add(&im->diag, s->line, "implausible block size skipped");
+		return;
+	}
 	im->allocs++;
 	im->alloc_bytes += usable;
-	im->in_use += (int64_t)usable;
+	im->in_use = add(im->in_use, usable);
 	if (im->in_use > im->peak)
 		im->peak = im->in_use;
 	if (!addr) {
 		mstat_diag_add(&im->diag, s->line, "allocation at address 0");
 		return;
 	}
-	r = mstat_blocks_put(s->tab, addr, usable, req);
+	r = mstat_blocks_put(s->tab, addr, usable, req, &old);
 	if (r < 0) {
 		s->err = r;
 		return;
@@ -139,14 +158,14 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 		/* Its free was never logged: forget the old block. */
 		mstat_diag_add(&im->diag, s->line, "allocation of a block already live");
 		im->live_blocks--;
-		im->live_bytes -= usable;
-		im->live_req -= req;
-		s->level -= (int64_t)usable;
+		im->live_bytes -= old.usable;
+		im->live_req -= old.req;
+		s->level = sub(s->level, old.usable);
 	}
 	im->live_blocks++;
 	im->live_bytes += usable;
 	im->live_req += req;
-	s->level += (int64_t)usable;
+	s->level = add(s->level, usable);
 	if (s->level > s->tmax)
 		s->tmax = s->level;
 }
@@ -156,14 +175,18 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 	struct mstat_image *im = s->im;
 	struct mstat_block b;
 
+	if (usable > SIZE_MAX_PLAUSIBLE) {
+		mstat_diag_add(&im->diag, s->line, "implausible block size skipped");
+		return;
+	}
 	im->frees++;
 	im->free_bytes += usable;
-	im->in_use -= (int64_t)usable;
+	im->in_use = sub(im->in_use, usable);
 	if (mstat_blocks_take(s->tab, addr, &b)) {
 		im->live_blocks--;
 		im->live_bytes -= b.usable;
 		im->live_req -= b.req;
-		s->level -= (int64_t)b.usable;
+		s->level = sub(s->level, b.usable);
 		return;
 	}
 	if (s->fork_child) {
@@ -200,8 +223,9 @@ static int add_fork(struct state *s, uint64_t pid, uint64_t off)
 
 static void fini(struct state *s, const char *p, const char *eol)
 {
-	static const char *const keys[6] = { "allocations=", "allocated=", "deallocations=",
-					     "deallocated=", "in_use=", "peak_in_use=" };
+	static const char *const keys[7] = { "allocations=", "allocated=", "deallocations=",
+					     "deallocated=", "in_use=", "peak_in_use=",
+					     "maxrss=" };
 	struct mstat_image *im = s->im;
 	unsigned seen = 0;
 
@@ -211,7 +235,7 @@ static void fini(struct state *s, const char *p, const char *eol)
 		const char *sp = memchr(p, ' ', (size_t)(eol - p));
 		const char *e = sp ? sp : eol;
 
-		for (unsigned k = 0; k < 6; k++) {
+		for (unsigned k = 0; k < 7; k++) {
 			size_t kl = strlen(keys[k]);
 			uint64_t v = 0;
 			bool neg = false;
@@ -224,10 +248,13 @@ static void fini(struct state *s, const char *p, const char *eol)
 				neg = true;
 				q++;
 			}
-			if (dec(q, &v) == e) {
-				im->fini[k] = neg ? (uint64_t)-(int64_t)v : v;
-				seen |= 1u << k;
-			}
+			if (dec(q, &v) != e)
+				continue;
+			if (k == 6)
+				im->maxrss = v;
+			else
+				im->fini[k] = neg ? 0 - v : v;
+			seen |= 1u << k;
 		}
 		p = e + 1;
 	}
@@ -260,8 +287,15 @@ static const char *entry(struct state *s, const char *p, const char *end)
 	uint64_t a, b, c, d, e;
 	size_t tl;
 
-	while (*p != ' ' && *p != '\n')
-		p++;
+	/* The type: whole-word compares for the two hot ones (the line has
+	 * room when 8 bytes are left before the end), a scan otherwise. */
+	if (end - p >= 8 && !memcmp(p, "malloc ", 7))
+		p += 6;
+	else if (end - p >= 8 && !memcmp(p, "free ", 5))
+		p += 4;
+	else
+		while (*p != ' ' && *p != '\n')
+			p++;
 	tl = (size_t)(p - t);
 
 	/* The hot two first. */
@@ -303,6 +337,22 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		FIELD(dec, e);
 		release(s, d, e);
 		alloc(s, b, c, a);
+	} else if (IS("mmap")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		im->mmaps++;
+		im->mmap_bytes += a;
+	} else if (IS("munmap") || IS("mremap")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		im->munmaps += tl == 6;
+	} else if (IS("RSS")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		if (a > im->rss_max)
+			im->rss_max = a;
+	} else if (IS("MAPS")) {
+		/* The maps lines follow inside the entry: skipped as such. */
 	} else if (IS("INIT") || IS("FORK") || IS("EXEC") || IS("EXEC-FAILED") || IS("LOG") ||
 		   IS("LOST") || IS("FINI")) {
 		FIELD(dec, a);
@@ -410,6 +460,13 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		return -EINVAL;
 	}
 	v = mstat_header_version(buf, eol);
+	const char *eol2 = memchr(eol + 1, '\n', (size_t)(buf + len - eol - 1));
+
+	if (v < 0 && len > 6 && !memcmp(buf, "# PID ", 6) &&
+	    mstat_header_version(eol + 1, eol2 ? eol2 : buf + len) >= 0) {
+		mstat_diag_add(&im->diag, 1, "a shared-stream log (fd 1022): not read by this version");
+		return -EINVAL;
+	}
 	if (v < 0) {
 		mstat_diag_add(&im->diag, 1, "not a malloc-stat log");
 		return -EINVAL;
@@ -433,6 +490,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 			       !im->has_time ? "TIME" : "ORIGIN");
 	}
 	s.fork_child = im->origin == MSTAT_ORIGIN_FORK || im->origin == MSTAT_ORIGIN_CLONE;
+	if (im->inherited > SIZE_MAX_PLAUSIBLE) {
+		mstat_diag_add(&im->diag, 1, "implausible INHERITED ignored");
+		im->inherited = 0;
+	}
 	if (s.fork_child)
 		im->in_use = im->peak = (int64_t)im->inherited;
 

@@ -44,7 +44,14 @@ static void label(FILE *out, const struct mstat_image *im)
 	char buf[600];
 
 	if (im->virt) {
-		fprintf(out, "<span class=muted>pid %lld: not traced</span>", (long long)im->pid);
+		fputs("<span class=muted>", out);
+		if (im->rel == MSTAT_REL_EXEC) {
+			fputs("exec&#39;d ", out);
+			mstat_html_str(out, im->exec_path ? im->exec_path : "?");
+		} else {
+			fprintf(out, "pid %lld", (long long)im->pid);
+		}
+		fputs(": not traced</span>", out);
 		return;
 	}
 	mstat_image_cmdline(im, buf, sizeof(buf), 160);
@@ -152,7 +159,8 @@ static void chart(const struct mstat_report *r, FILE *out)
 
 static void tree(const struct mstat_report *r, FILE *out)
 {
-	static const char *const cols[] = { "peak", "allocs", "frees", "leaked", "end", "<process" };
+	static const char *const cols[] = { "peak", "allocs", "frees", "leaked", "end", "start s",
+					    "end s", "<process" };
 	struct mstat_row *rows;
 	size_t n;
 	char b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN];
@@ -160,23 +168,24 @@ static void tree(const struct mstat_report *r, FILE *out)
 	if (mstat_fold(r, r->top, &rows, &n) < 0)
 		return;
 	fputs("<h2>Process tree</h2><table id=tree-table class=tree>", out);
-	th(out, cols, 6);
+	th(out, cols, 8);
 	for (size_t i = 0; i < n; i++) {
 		const struct mstat_row *row = &rows[i];
 		const struct mstat_image *im = &r->set->img[row->img];
 
 		if (row->kind == MSTAT_ROW_NODE && im->virt) {
-			fprintf(out, "<tr><td></td><td></td><td></td><td></td><td></td><td class=l style='padding-left:%upx'>",
+			fprintf(out, "<tr><td></td><td></td><td></td><td></td><td></td><td></td><td></td><td class=l style='padding-left:%upx'>",
 				10 + 18 * row->depth);
 		} else if (row->kind == MSTAT_ROW_NODE) {
-			fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=l style='padding-left:%upx'>",
+			fprintf(out, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>%.3f</td><td class=l style='padding-left:%upx'>",
 				mstat_bytes(b1, im->peak), mstat_count(b2, im->allocs),
 				mstat_count(b3, im->frees),
 				mstat_image_leaks(im) ? mstat_bytes(b4, (int64_t)im->live_bytes) : "-",
 				im->end == MSTAT_END_EXIT ? "exit" : im->end == MSTAT_END_EXEC ? "exec" : "died",
+				mstat_report_secs(r, im->t_first), mstat_report_secs(r, im->t_last),
 				10 + 18 * row->depth);
 		} else {
-			fprintf(out, "<tr><td>%s</td><td>%s</td><td></td><td>%s</td><td></td><td class=l style='padding-left:%upx'>",
+			fprintf(out, "<tr><td>%s</td><td>%s</td><td></td><td>%s</td><td></td><td></td><td></td><td class=l style='padding-left:%upx'>",
 				mstat_bytes(b1, row->peak_max), mstat_count(b2, row->allocs),
 				row->leaked_bytes ? mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-",
 				10 + 18 * row->depth);

@@ -58,6 +58,11 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	key(out, "end_time", &f);
 	fprintf(out, "%.6f", mstat_report_secs(r, im->t_last));
 	if (im->virt) {
+		key(out, "exec_path", &f);
+		if (im->exec_path)
+			mstat_json_str(out, im->exec_path);
+		else
+			fputs("null", out);
 		fputs("\n  }", out);
 		return;
 	}
@@ -142,6 +147,16 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	fprintf(out, "%llu", (unsigned long long)im->log_off);
 	key(out, "lost", &f);
 	fprintf(out, "%llu", (unsigned long long)im->lost);
+	key(out, "mmaps", &f);
+	fprintf(out, "%llu", (unsigned long long)im->mmaps);
+	key(out, "mmap_bytes", &f);
+	fprintf(out, "%llu", (unsigned long long)im->mmap_bytes);
+	key(out, "munmaps", &f);
+	fprintf(out, "%llu", (unsigned long long)im->munmaps);
+	key(out, "rss_max", &f);
+	fprintf(out, "%llu", (unsigned long long)im->rss_max);
+	key(out, "maxrss", &f);
+	fprintf(out, "%llu", (unsigned long long)im->maxrss);
 	key(out, "untraced_forks", &f);
 	fprintf(out, "%u", im->untraced_forks);
 	key(out, "fini", &f);
@@ -230,12 +245,13 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 	}
 	fputs(first ? "],\n" : "\n  ],\n", out);
 
-	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu},\n",
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
 		r->processes, r->images, (unsigned long long)r->allocs,
 		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
 		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
 		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,
-		r->virt, r->exec_untraced, r->untraced_forks);
+		r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
+		(unsigned long long)r->unmatched_frees);
 
 	fprintf(out, "  \"heap\": {\n    \"peak_bytes\": %lld,\n    \"peak_time\": %.6f,\n    \"bin_ns\": %llu,\n    \"start_ns\": %llu,\n    \"duration\": %.6f,\n    \"max_alive\": %u,\n    \"at_peak\": [",
 		(long long)tl->peak, (double)(tl->peak_bin * tl->bin_ns) / 1e9,

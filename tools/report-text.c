@@ -40,7 +40,10 @@ static void label(const struct mstat_image *im, char *buf, size_t cap, size_t ma
 	size_t tl, n;
 
 	if (im->virt) {
-		snprintf(buf, cap, "[pid %lld: not traced]", (long long)im->pid);
+		if (im->rel == MSTAT_REL_EXEC)
+			snprintf(buf, cap, "[exec'd %.200s: not traced]", im->exec_path ? im->exec_path : "?");
+		else
+			snprintf(buf, cap, "[pid %lld: not traced]", (long long)im->pid);
 		return;
 	}
 	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s]", (long long)im->pid, rel_tag(im->rel));
@@ -179,9 +182,11 @@ static void peak(const struct mstat_report *r, FILE *out)
 	char b1[MSTAT_UNIT_LEN], text[512];
 	int64_t rest = 0;
 
-	fprintf(out, "\nWhole tree: peak %s of heap in use at %.2f s (trace %.2f s), %zu processes holding it; at most %u alive at once\n",
-		mstat_bytes(b1, tl->peak), (double)(tl->peak_bin * tl->bin_ns) / 1e9,
-		(double)(tl->nbins * tl->bin_ns) / 1e9, r->nat_peak, r->live_max);
+	double at = (double)(tl->peak_bin * tl->bin_ns) / 1e9, dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
+
+	fprintf(out, "\nWhole tree: peak %s of heap in use at %.*f s (trace %.*f s), %zu processes holding it; at most %u alive at once\n",
+		mstat_bytes(b1, tl->peak), dur < 10 ? 3 : 1, at, dur < 10 ? 3 : 1, dur, r->nat_peak,
+		r->live_max);
 	for (size_t i = 0; i < r->nat_peak; i++) {
 		const struct mstat_contrib *c = &r->at_peak[i];
 
@@ -199,7 +204,7 @@ static void peak(const struct mstat_report *r, FILE *out)
 
 static void gaps(const struct mstat_report *r, FILE *out)
 {
-	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died)
+	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images)
 		return;
 	fprintf(out, "\nGaps:");
 	if (r->virt)
@@ -212,6 +217,9 @@ static void gaps(const struct mstat_report *r, FILE *out)
 			r->untraced_forks);
 	if (r->died)
 		fprintf(out, " %zu images ended without FINI (_exit, signal, abort or kill);", r->died);
+	if (r->gap_images)
+		fprintf(out, " %llu images turned logging off or lost events (LOG 0, LOST), with %llu frees of blocks allocated meanwhile;",
+			(unsigned long long)r->gap_images, (unsigned long long)r->unmatched_frees);
 	fputc('\n', out);
 }
 

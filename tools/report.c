@@ -66,7 +66,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		if (!mstat_tree_shown(im))
 			continue;
 		if (im->virt) {
-			r->virt++;
+			r->virt += im->rel != MSTAT_REL_EXEC;
 			continue;
 		}
 		r->images++;
@@ -83,6 +83,8 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		r->died += im->end == MSTAT_END_DIED;
 		r->exec_untraced += im->exec_untraced;
 		r->untraced_forks += im->untraced_forks;
+		r->unmatched_frees += im->unknown_frees;
+		r->gap_images += im->log_off || im->lost;
 		b = mstat_timeline_at(&r->tl, im, r->tl.peak_bin);
 		if (b > 0)
 			r->at_peak[r->nat_peak++] = (struct mstat_contrib){ (long)k, b };

@@ -33,6 +33,7 @@ struct mstat_report {
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
 	size_t died, exec_untraced, untraced_forks;
+	uint64_t unmatched_frees, gap_images;	/* frees after LOG 0 / LOST */
 	uint32_t live_max;	/* most images alive in one bin */
 
 	/* context for the writers */

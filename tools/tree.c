@@ -8,6 +8,8 @@
  */
 #include "tree.h"
 
+#include "timeline.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,29 @@ static long virtual_node(struct ctx *c, int64_t pid, uint64_t start, bool has_st
 	return v;
 }
 
+/* The virtual node of the untraced program image k exec'd. */
+static long exec_node(struct ctx *c, long k)
+{
+	struct mstat_set *set = c->set;
+	long v;
+
+	for (size_t j = 0; j < set->n; j++)
+		if (set->img[j].virt && set->img[j].parent == k && set->img[j].rel == MSTAT_REL_EXEC)
+			return (long)j;
+	v = mstat_set_add(set);
+	if (v < 0)
+		return v;
+	set->img[v].virt = true;
+	set->img[v].pid = set->img[k].pid;
+	set->img[v].has_pid = true;
+	set->img[v].start = set->img[k].start;
+	set->img[v].has_start = true;
+	set->img[v].parent = k;
+	set->img[v].rel = MSTAT_REL_EXEC;
+	set->img[v].exec_path = set->img[k].exec_path ? strdup(set->img[k].exec_path) : NULL;
+	return v;
+}
+
 /* Hangs the first image of a process from its parent. */
 static int link_first(struct ctx *c, long k)
 {
@@ -262,6 +287,14 @@ static int link_first(struct ctx *c, long k)
 
 		if (pos < c->nord)
 			p = live_at(c, pos, im->mono_ns);
+		/* Started after its parent exec'd a program we cannot see. */
+		if (p >= 0 && set->img[p].exec_untraced &&
+		    im->mono_ns > set->img[p].t_last + MSTAT_TICK_NS) {
+			p = exec_node(c, p);
+			if (p < 0)
+				return (int)p;
+			im = &set->img[k];
+		}
 	}
 	if (p >= 0) {
 		mark_fork(&set->img[p], im);
@@ -293,32 +326,48 @@ static int cmp_child(const void *a, const void *b)
 	return *(const long *)a < *(const long *)b ? -1 : 1;
 }
 
-/* Child lists in start order; virtual roots with a single child dissolve
- * (the top process's parent, typically the shell or malloc-stat itself). */
+/* Child lists in start order. A virtual root holding only the first
+ * process of the trace dissolves: that is whatever started the trace (a
+ * shell, malloc-stat run), not a gap in it. */
 static int link_children(struct ctx *c)
 {
 	struct mstat_set *set = c->set;
-	long *kids = malloc((set->n + 1) * sizeof(*kids));
+	long *kids = malloc((set->n + 1) * sizeof(*kids)), top = -1;
 	size_t nk = 0;
 
 	if (!kids)
 		return -ENOMEM;
-	for (size_t k = 0; k < set->n; k++) {
-		struct mstat_image *im = &set->img[k];
+	for (size_t i = 0; i < c->nord; i++) {
+		long k = c->ord[i];
+
+		if (set->img[k].proc == k && (top < 0 || set->img[k].mono_ns < set->img[top].mono_ns))
+			top = k;
+	}
+	if (top >= 0 && set->img[top].parent >= 0 && set->img[set->img[top].parent].virt &&
+	    set->img[set->img[top].parent].parent < 0) {
+		long v = set->img[top].parent;
 		size_t n = 0;
 
-		if (!im->virt || im->parent >= 0)
-			continue;
 		for (size_t j = 0; j < set->n; j++)
-			n += set->img[j].parent == (long)k;
-		if (n != 1)
-			continue;
-		for (size_t j = 0; j < set->n; j++) {
-			if (set->img[j].parent == (long)k) {
-				set->img[j].parent = -1;
-				set->img[j].rel = MSTAT_REL_ROOT;
-			}
+			n += set->img[j].parent == v;
+		/* With more children it is an untraced program of the trace
+		 * (a static make), which stays as the gap it is. */
+		if (n == 1 && set->img[v].pid != set->launched) {
+			set->img[top].parent = -1;
+			set->img[top].rel = MSTAT_REL_ROOT;
 		}
+	}
+	/* Virtual nodes live while their children do. */
+	for (size_t k = 0; k < set->n; k++) {
+		struct mstat_image *im = &set->img[k], *v;
+
+		if (!im->valid || im->parent < 0 || !set->img[im->parent].virt)
+			continue;
+		v = &set->img[im->parent];
+		if (!v->t_first || im->t_first < v->t_first)
+			v->t_first = im->t_first;
+		if (im->t_last > v->t_last)
+			v->t_last = im->t_last;
 	}
 	for (size_t k = 0; k < set->n; k++)
 		if ((set->img[k].valid || set->img[k].virt) && set->img[k].parent >= 0)
@@ -330,17 +379,6 @@ static int link_children(struct ctx *c)
 
 		im->next_sibling = p->first_child;
 		p->first_child = kids[i];
-	}
-	/* Virtual nodes start with their first child. */
-	for (size_t k = 0; k < set->n; k++) {
-		struct mstat_image *im = &set->img[k];
-
-		if (im->virt && im->first_child >= 0) {
-			im->t_first = im->t_last = set->img[im->first_child].t_first;
-			for (long ch = im->first_child; ch >= 0; ch = set->img[ch].next_sibling)
-				if (set->img[ch].t_last > im->t_last)
-					im->t_last = set->img[ch].t_last;
-		}
 	}
 	free(kids);
 	return 0;

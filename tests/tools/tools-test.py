@@ -1,0 +1,544 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+#
+# The malloc-stat command on real programs: probes with known answers run
+# under `malloc-stat run`, a real make -j2, broken input, merge round trips,
+# the HTML page in headless Chromium and a short fuzz run. One case per
+# invocation (`tools-test.py CASE`); paths come from the environment that
+# tests/tools/meson.build sets. Every check reports file:line and the test
+# goes on, so one run shows every failure; exit 77 means skipped.
+
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+MSTAT = os.environ["MSTAT"]
+PROGS = os.environ.get("PROG_DIR", "")
+SRC = os.environ.get("SRC_DIR", "")
+failures = 0
+
+
+def check(cond, what):
+    """One assertion: prints where it failed and carries on."""
+    global failures
+    if not cond:
+        fr = inspect.stack()[1]
+        print(f"{os.path.basename(fr.filename)}:{fr.lineno}: FAIL: {what}", flush=True)
+        failures += 1
+    return cond
+
+
+def env():
+    e = dict(os.environ)
+    # A developer may point the tests at another preload build.
+    if os.environ.get("MSTAT_TEST_PRELOAD"):
+        e["MALLOC_STAT_PRELOAD"] = os.environ["MSTAT_TEST_PRELOAD"]
+    e.pop("LD_PRELOAD", None)
+    e.pop("MALLOC_STAT_PREFIX", None)
+    e["LC_ALL"] = "C"
+    return e
+
+
+def mstat(*args, cwd=None, extra_env=None, timeout=300):
+    e = env()
+    if extra_env:
+        e.update(extra_env)
+    return subprocess.run([MSTAT, *args], capture_output=True, text=True, cwd=cwd,
+                          env=e, timeout=timeout)
+
+
+def run_json(tmp, name, cmd, **kw):
+    """malloc-stat run with the logs in tmp/name/ and the JSON report in
+    tmp/name.json; returns (completed process, report)."""
+    out = os.path.join(tmp, name + ".json")
+    p = mstat("run", "-o", os.path.join(tmp, name) + "/", "--json", "--output", out,
+              "--", *cmd, **kw)
+    rep = None
+    if os.path.exists(out):
+        with open(out) as f:
+            rep = json.load(f)
+    return p, rep
+
+
+def images(rep):
+    return [im for im in rep["images"] if not im["virtual"]]
+
+
+def by_id(rep):
+    return {im["id"]: im for im in rep["images"]}
+
+
+def prog(name):
+    return os.path.join(PROGS, name)
+
+
+# ---- probes with known answers ----
+
+def case_counts(tmp):
+    p, rep = run_json(tmp, "counts", [prog("prog-counts")])
+    check(p.returncode == 0, f"exit status {p.returncode}, stderr {p.stderr}")
+    if not check(rep is not None, "no JSON report"):
+        return
+    ims = images(rep)
+    check(len(ims) == 1, f"{len(ims)} images, want 1")
+    im = ims[0]
+    check(im["allocations"] == 114, f"allocations {im['allocations']}, want 114")
+    check(im["frees"] == 64, f"frees {im['frees']}, want 64")
+    check(im["leaked_blocks"] == 50, f"leaked blocks {im['leaked_blocks']}, want 50")
+    check(im["leaked_requested"] == 13220, f"leaked requested {im['leaked_requested']}, want 13220")
+    check(im["end"] == "exit", f"end {im['end']}")
+    check(im["fini"] is not None and im["fini"]["matches"], "FINI counters disagree with the entries")
+    check(im["fini"] and im["fini"]["allocations"] == 114, "FINI allocations")
+    check(im["in_use_end"] == im["leaked_bytes"], "in use at the end is the leak")
+    check(rep["read"]["problems"] == 0, f"problems {rep['read']['problems']}")
+    check(rep["heap"]["peak_bytes"] == im["peak"], "one process: the tree peak is its peak")
+    # The text report, from the same logs.
+    t = mstat("report", os.path.join(tmp, "counts"))
+    check(t.returncode == 0, "report exit status")
+    check(re.search(r"114 allocations", t.stdout), "text: 114 allocations")
+    check(re.search(r"in\s+50 blocks", t.stdout), "text: 50 leaked blocks")
+    check("prog-counts" in t.stdout, "text: the command")
+
+
+def case_tree(tmp):
+    static = prog("prog-static")
+    cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
+    p, rep = run_json(tmp, "tree", cmd)
+    check(p.returncode == 7, f"exit status {p.returncode}, want 7 (passed through)")
+    if not check(rep is not None, "no JSON report"):
+        return
+    ids = by_id(rep)
+    ims = images(rep)
+    roots = [im for im in ims if im["parent"] is None]
+    check(len(roots) == 1, f"{len(roots)} roots, want 1")
+    root = roots[0]
+    check(root["argv"][1:2] == ["root"], f"root argv {root['argv']}")
+    check(root["leaked_blocks"] == 0 and root["end"] == "exit", "root: no leak, exit")
+
+    def kids(node):
+        return [im for im in rep["images"] if im["parent"] == node["id"]]
+
+    forks = [im for im in kids(root) if im["relation"] == "fork" and not im["virtual"]]
+    leaker = [im for im in forks if im["end"] == "exit"]
+    if check(len(leaker) == 1, f"one fork child that exits, got {len(leaker)}"):
+        c = leaker[0]
+        check(c["leaked_blocks"] == 3 and c["leaked_requested"] == 3000,
+              f"fork child leaks 3 x 1000: {c['leaked_blocks']} blocks, {c['leaked_requested']} bytes")
+        check(c["inherited_frees"] == 1 and c["inherited_freed"] >= 5000,
+              f"fork child freed the inherited block: {c['inherited_frees']}")
+        check(c["inherited"] >= 5000, f"INHERITED {c['inherited']}")
+        check(c["fini"] and c["fini"]["matches"], "fork child FINI agrees")
+        check(c["peak"] >= c["inherited"], "a fork child's peak starts at what it inherited")
+    spawned = [im for im in kids(root) if im["relation"] == "spawn"]
+    if check(len(spawned) == 1, f"one spawned child, got {len(spawned)}"):
+        s = spawned[0]
+        check(s["argv"][1:2] == ["spawn"], f"spawned argv {s['argv']}")
+        check(s["leaked_blocks"] == 2 and s["leaked_requested"] == 1554, "spawned child leaks 2 x 777")
+    execd = [im for im in forks if im["end"] == "exec"]
+    if check(len(execd) == 1, f"one fork child that execs, got {len(execd)}"):
+        e = execd[0]
+        check(e["exec_path"] and e["exec_path"].endswith("prog-tree"), f"exec path {e['exec_path']}")
+        check(e["leaked_blocks"] == 0, "blocks live at exec are no leak")
+        nxt = kids(e)
+        if check(len(nxt) == 1 and nxt[0]["relation"] == "exec", "the exec'd image follows"):
+            n = nxt[0]
+            check(n["argv"][1:2] == ["image2"], f"exec'd argv {n['argv']}")
+            check(n["allocations"] == 1 and n["frees"] == 1 and n["leaked_blocks"] == 0,
+                  "exec'd image: 4242 allocated and freed")
+            check(n["pid"] == e["pid"] and n["process"] == e["id"], "one process, two images")
+    killed = [im for im in forks if im["end"] == "died"]
+    if check(len(killed) == 1, f"one killed child, got {len(killed)}"):
+        k = killed[0]
+        check(k["leaked_blocks"] == 1 and k["leaked_requested"] == 9999, "killed child holds 9999")
+        check(k["fini"] is None, "a killed child has no FINI")
+    if os.path.exists(static):
+        virt = [im for im in rep["images"] if im["virtual"]]
+        if check(len(virt) == 1, f"one untraced process, got {len(virt)}"):
+            v = virt[0]
+            check(v["parent"] == root["id"] and v["relation"] == "fork",
+                  "the untraced static child hangs from root through its FORK entry")
+            g = kids(v)
+            check(len(g) == 1 and g[0]["argv"][1:2] == ["grand"], "grandchild under the gap")
+            check(g and g[0]["leaked_requested"] == 555, "grandchild leaks 555")
+        check(rep["totals"]["untraced_parents"] == 1, "totals: one untraced parent")
+    check(rep["totals"]["processes"] == len({(im["pid"], im["start"]) for im in ims}),
+          "processes are (pid, start) pairs")
+    check(rep["heap"]["peak_bytes"] > 0 and rep["heap"]["at_peak"], "heap peak and its make-up")
+    for a in rep["heap"]["at_peak"]:
+        check(a["image"] in ids, "at_peak names images")
+    cmds = {c["name"]: c for c in rep["commands"]}
+    check("prog-tree" in cmds and cmds["prog-tree"]["count"] == len(ims), "all under one command")
+    t = mstat("report", os.path.join(tmp, "tree"), "--top", "0")
+    check(t.returncode == 0, "report exit status")
+    check("died" in t.stdout and "exec" in t.stdout, "text shows how images ended")
+    if os.path.exists(static):
+        check(re.search(r"\[pid \d+: not traced\]", t.stdout), "text shows the gap")
+    check("grand" in t.stdout, "text shows the grandchild")
+    if os.path.exists(static):
+        # The command itself static: a gap at the top, its child under it.
+        p, rep = run_json(tmp, "static", [static, prog("prog-tree"), "spawn"])
+        v = [im for im in rep["images"] if im["virtual"]] if rep else []
+        check(len(v) == 1 and v[0]["parent"] is None, "the untraced command is the root gap")
+        kids_v = [im for im in rep["images"] if v and im["parent"] == v[0]["id"]] if rep else []
+        check(len(kids_v) == 1 and kids_v[0]["argv"][1:2] == ["spawn"], "its child under it")
+
+
+def case_gap(tmp):
+    p, rep = run_json(tmp, "gap", [prog("prog-gap")])
+    check(p.returncode == 0, f"exit status {p.returncode}")
+    if not check(rep is not None, "no JSON report"):
+        return
+    im = images(rep)[0]
+    check(im["log_off"] == 1, f"LOG 0 entries {im['log_off']}")
+    check(im["unmatched_frees"] == 1, f"unmatched frees {im['unmatched_frees']}, want 1")
+    check(rep["read"]["problems"] == 0, "a free after a logging gap is no problem")
+    check(im["leaked_blocks"] == 0, "nothing leaked")
+    check(rep["totals"]["logging_gaps"] == 1 and rep["totals"]["unmatched_frees"] == 1, "totals say so")
+    t = mstat("report", os.path.join(tmp, "gap"))
+    check("turned logging off" in t.stdout, "the text report says so")
+
+
+# ---- the command line ----
+
+def case_cli(tmp):
+    p = mstat("--help")
+    check(p.returncode == 0 and "Usage" in p.stdout, "--help")
+    for sub in ("run", "report", "merge"):
+        p = mstat(sub, "--help")
+        check(p.returncode == 0 and "Usage" in p.stdout, f"{sub} --help")
+    check(mstat().returncode == 2, "no command: usage error")
+    check(mstat("frob").returncode == 2, "unknown command: usage error")
+    check(mstat("report").returncode == 2, "report without logs: usage error")
+    check(mstat("report", "--top", "x", tmp).returncode == 2, "bad --top: usage error")
+    check(mstat("run").returncode == 2, "run without a command: usage error")
+    check(mstat("merge", tmp).returncode == 2, "merge without -o: usage error")
+    p = mstat("--version")
+    check(p.returncode == 0 and p.stdout.startswith("malloc-stat "), "--version")
+
+    # Exit status passes through, 128+N for a signal.
+    d = os.path.join(tmp, "st")
+    for i, (cmd, want) in enumerate(((["sh", "-c", "exit 3"], 3), (["true"], 0),
+                                     (["sh", "-c", "kill -TERM $$"], 143))):
+        p = mstat("run", "-o", f"{d}{i}/", "--", *cmd)
+        check(p.returncode == want, f"{cmd}: exit {p.returncode}, want {want}")
+    p = mstat("run", "-o", f"{d}x/", "--", "/nonexistent/program")
+    check(p.returncode == 127, f"missing command: exit {p.returncode}, want 127")
+    check("cannot run '/nonexistent/program'" in p.stderr, "missing command: says so")
+    p = mstat("run", "--", "true", extra_env={"MALLOC_STAT_PRELOAD": "/nonexistent/ms.so"})
+    check(p.returncode == 125, f"missing preload: exit {p.returncode}, want 125")
+    check("MALLOC_STAT_PRELOAD" in p.stderr, "missing preload: says which")
+
+    # LD_PRELOAD is appended to, never replaced; the prefix is absolute; a
+    # fresh directory by default, named in the report.
+    p = mstat("run", "--", "sh", "-c", 'printf "%s|%s" "$LD_PRELOAD" "$MALLOC_STAT_PREFIX"',
+              extra_env={"LD_PRELOAD": "libm.so.6", "TMPDIR": tmp})
+    pre, _, prefix = p.stdout.partition("|")
+    check(pre.startswith("libm.so.6:") and pre.endswith("malloc-stat.so"), f"LD_PRELOAD {pre!r}")
+    check(prefix.startswith(tmp + "/malloc-stat.") and prefix.endswith("/log"), f"prefix {prefix!r}")
+    check(f"logs in {os.path.dirname(prefix)}" in p.stderr, "the report says where the logs are")
+    # A relative -o is made absolute; old logs under a prefix are refused.
+    p = mstat("run", "-o", "rel", "--", "true", cwd=tmp)
+    check(p.returncode == 0 and any(f.startswith("rel.") for f in os.listdir(tmp)), "relative -o")
+    p = mstat("run", "-o", "rel", "--", "true", cwd=tmp)
+    check(p.returncode == 125 and "exist already" in p.stderr, "old logs are not mixed in")
+    # The report of run goes to stderr: the command keeps stdout.
+    p = mstat("run", "-o", os.path.join(tmp, "out") + "/", "--", "sh", "-c", "echo hello")
+    check(p.stdout == "hello\n", f"stdout is the command's: {p.stdout!r}")
+    check("Process tree" in p.stderr, "the report is on stderr")
+
+
+def case_make(tmp):
+    if not shutil.which("make") or not shutil.which("cc"):
+        print("SKIP: make or cc missing")
+        sys.exit(77)
+    work = os.path.join(tmp, "wordfreq")
+    shutil.copytree(os.path.join(SRC, "examples", "wordfreq"), work)
+    p, rep = run_json(tmp, "make", ["make", "-j2"], cwd=work)
+    check(p.returncode == 0, f"make -j2: exit {p.returncode}: {p.stderr[-2000:]}")
+    if not check(rep is not None, "no JSON report"):
+        return
+    cmds = {c["name"]: c for c in rep["commands"]}
+    for name, count in (("make", 1), ("cc1", 5), ("as", 5), ("collect2", 1), ("ld", 1)):
+        check(name in cmds and cmds[name]["count"] == count,
+              f"{name} x {cmds.get(name, {}).get('count')}, want {count}")
+    check("cc" in cmds and "sh" in cmds, "cc and sh are there too")
+    ids = by_id(rep)
+    roots = [im for im in images(rep) if im["parent"] is None]
+    check(len(roots) == 1 and roots[0]["command"] == "make", "one root: make")
+    for im in images(rep):
+        a, seen = im, 0
+        while a["parent"] is not None and seen < 100:
+            a, seen = ids[a["parent"]], seen + 1
+        check(a is roots[0], f"{im['command']} [{im['pid']}] descends from make")
+    cc1 = [im for im in images(rep) if im["command"] == "cc1"]
+    check(all(ids[im["parent"]]["command"] == "cc" for im in cc1), "cc1 runs under cc")
+    check(all(im["fini"] and im["fini"]["matches"] for im in images(rep) if im["fini"]),
+          "every FINI agrees with its entries")
+    check(rep["heap"]["peak_bytes"] >= max(c["peak_max"] for c in rep["commands"]) * 0.5,
+          "the tree peak is at least the biggest process's own blocks")
+    check(rep["read"]["problems"] == 0, f"problems: {rep['read']['problems']}")
+    # A failing command's status passes through too.
+    p = mstat("run", "-o", os.path.join(tmp, "fail") + "/", "--", "make", "no-such-target", cwd=work)
+    check(p.returncode == 2, f"failing make: exit {p.returncode}, want 2")
+    check("exited with status 2" in p.stderr, "says the status")
+    # Reading on one thread or two gives the same report.
+    a = mstat("report", "--json", "--threads", "1", os.path.join(tmp, "make"))
+    b = mstat("report", "--json", "--threads", "2", os.path.join(tmp, "make"))
+    ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+    for j in (ja, jb):
+        j.pop("read")
+    check(ja == jb, "one thread and two threads agree")
+
+
+# ---- bad input ----
+
+def log_lines(path):
+    with open(path, "rb") as f:
+        return f.read().split(b"\n")
+
+
+def case_badinput(tmp):
+    p, rep = run_json(tmp, "good", [prog("prog-counts")])
+    src = [os.path.join(tmp, "good", f) for f in os.listdir(os.path.join(tmp, "good"))][0]
+    with open(src, "rb") as f:
+        good = f.read()
+    d = os.path.join(tmp, "bad")
+    os.mkdir(d)
+
+    def put(name, data):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+        return os.path.join(d, name)
+
+    lines = good.split(b"\n")
+    body = [i for i, l in enumerate(lines) if l.startswith(b"+ malloc")]
+
+    def variant(n, data):
+        """The same log as another process: PID, START and FILE changed."""
+        return re.sub(rb"# (PID|START|FILE) ", lambda m: m.group(0) + str(n).encode(), data, count=3)
+
+    put("log.1.1.0", good)
+    put("log.2.1.0", variant(2, good) + b"\0" * 8192)
+    cut = good[:good.index(lines[body[40]] + b"\n") + 12]             # mid-line
+    tr = put("log.3.1.0", variant(3, cut))
+    ln = list(lines)
+    ln[body[70]] = b"+ FROB 1 0x2 3"                                  # unknown type
+    ln[body[71]] = b"+ malloc zz 0x10 24"                             # corrupt
+    ln.insert(2, b"# FUTURE-KEY something")                           # unknown header key
+    mixed = put("log.4.1.0", variant(4, b"\n".join(ln)))
+    foreign = put("notes.txt", b"hello, world\n")
+    empty = put("log.5.1.0", b"")
+    v2 = put("log.6.1.0", b"# MALLOC-STAT-LOG 2\n# PID 6\n")
+    zeros = put("log.7.1.0", b"\0" * 4096)
+    r = mstat("report", "--json", d)
+    check(r.returncode == 0, f"a report of everything readable: exit {r.returncode}")
+    err = r.stderr
+    ncut = cut.count(b"\n") + 1
+    check(f"malloc-stat: {tr}:{ncut}: last line cut short" in err,
+          "truncated: file and line named")
+    check(f"malloc-stat: {mixed}:{body[70] + 2}: unknown entry type 'FROB' skipped" in err,
+          "unknown type: file and line named")
+    check(f"malloc-stat: {mixed}:{body[71] + 2}: bad malloc entry" in err, "corrupt line named")
+    check(f"malloc-stat: {mixed}:3: unknown header key 'FUTURE-KEY' ignored" in err, "unknown header key")
+    check(f"malloc-stat: {foreign}:1: not a malloc-stat log" in err, "foreign file named")
+    check(f"malloc-stat: {empty}: empty log" in err, "empty file named")
+    check(f"malloc-stat: {zeros}: empty log" in err, "all-NUL file named")
+    check(f"malloc-stat: {v2}:1: log format version 2 is not supported" in err, "newer version named")
+    for l in err.splitlines():
+        check(l.startswith("malloc-stat: ") and not l.endswith("."), f"message style: {l}")
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        check(False, "JSON parses")
+        return
+    want = images(rep)[0]
+    ims = {}
+    for im in images(j):
+        ims[im["pid"]] = im
+    pid = lambda n: int(str(n) + str(want["pid"]))
+    check(set(ims) == {want["pid"], pid(2), pid(3), pid(4)},
+          f"the four readable logs are reported: {sorted(ims)}")
+    z = ims.get(pid(2))
+    check(z and z["allocations"] == 114 and z["problems"] == 0, "trailing NULs: read as the original")
+    t = ims.get(pid(3))
+    check(t and 40 <= t["allocations"] < 114, "truncated: the whole lines before the cut are read")
+    m = ims.get(pid(4))
+    check(m and m["allocations"] == 112 and m["problems"] == 4,
+          f"mixed: 2 entries skipped, 4 problems: {m and (m['allocations'], m['problems'])}")
+    check(f"{mixed}:" in err and "FINI counters differ from the entries" in err,
+          "the skipped entries show in FINI's counters")
+    check(j["read"]["not_logs"] == 4, f"not logs: {j['read']['not_logs']}")
+    # Nothing readable: exit 1 with a reason.
+    os.mkdir(os.path.join(tmp, "void"))
+    r = mstat("report", os.path.join(tmp, "void"))
+    check(r.returncode == 1 and "no log files" in r.stderr, f"empty directory: {r.returncode} {r.stderr}")
+    r = mstat("report", os.path.join(tmp, "nothing-here"))
+    check(r.returncode == 1 and "cannot open" in r.stderr, "missing input")
+    r = mstat("report", foreign)
+    check(r.returncode == 1 and "not a malloc-stat log" in r.stderr, "only a foreign file")
+
+
+def case_merge(tmp):
+    static = prog("prog-static")
+    cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
+    p, rep = run_json(tmp, "t", cmd)
+    out = os.path.join(tmp, "merged.mslog")
+    m = mstat("merge", os.path.join(tmp, "t"), "-o", out)
+    check(m.returncode == 0 and os.path.exists(out), f"merge: {m.returncode} {m.stderr}")
+    with open(out, "rb") as f:
+        data = f.read()
+    check(data.startswith(b"# MALLOC-STAT-MERGE 1\n"), "merged file magic")
+    r = mstat("report", "--json", out)
+    check(r.returncode == 0, f"report of the merged file: {r.returncode} {r.stderr}")
+    a = json.loads(r.stdout)
+    b = mstat("report", "--json", os.path.join(tmp, "t"))
+    b = json.loads(b.stdout)
+    for k in ("totals", "commands", "heap"):
+        check(a[k] == b[k], f"merged and per-file reports agree on {k}")
+    strip = lambda ims: [{k: v for k, v in im.items() if k != "file"} for im in ims]
+    check(strip(a["images"]) == strip(b["images"]), "merged and per-file images agree")
+    # A problem inside a segment is named by its line in the merged file.
+    lines = data.split(b"\n")
+    i = next(i for i, l in enumerate(lines) if l.startswith(b"+ malloc"))
+    lines[i] = b"+ malloc bad 0x1 1"
+    bad = os.path.join(tmp, "bad.mslog")
+    with open(bad, "wb") as f:
+        f.write(b"\n".join(lines))
+    r = mstat("report", bad)
+    check(f"malloc-stat: {bad}:{i + 1}: bad malloc entry" in r.stderr,
+          f"line in the merged file: want {i + 1}: {r.stderr}")
+    # Given twice (the directory and its merged file), logs count once.
+    r = mstat("report", "--json", os.path.join(tmp, "t"), out)
+    j = json.loads(r.stdout)
+    check(j["totals"] == b["totals"], "duplicates left out")
+    check("same log as" in r.stderr, "duplicates named")
+
+
+def case_html(tmp):
+    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
+    p, rep = run_json(tmp, "t", [prog("prog-tree"), "root"])
+    page = os.path.join(tmp, "report.html")
+    r = mstat("report", "--html", page, os.path.join(tmp, "t"))
+    check(r.returncode == 0 and os.path.exists(page), "HTML written")
+    with open(page) as f:
+        html = f.read()
+    check(not re.search(r"(src|href)\s*=\s*['\"]?(https?:)?//", html), "no network resources")
+    if not chrome:
+        print("SKIP: chromium is not installed (apt-get install chromium)")
+        sys.exit(77 if not failures else 1)
+    prof = tempfile.mkdtemp(dir=tmp)
+    d = subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", f"--user-data-dir={prof}", "--dump-dom",
+                        "file://" + page], capture_output=True, text=True, timeout=120)
+    dom = d.stdout
+    check(d.returncode == 0 and "<body" in dom, f"chromium rendered the page: {d.stderr[-500:]}")
+    check(re.search(r'<svg[^>]*id="heap-chart"', dom), "the chart SVG is in the DOM")
+    check(re.search(r'<path[^>]*id="heap-line"[^>]*d="M[^"]{20,}', dom), "the chart has its line")
+    check(re.search(r'<circle[^>]*id="heap-peak"', dom), "the peak is marked")
+    for t in ("tree-table", "commands-table", "peak-table", "leaks-table"):
+        check(re.search(rf'<table[^>]*id="{t}"', dom), f"table {t} rendered")
+    check(len(re.findall(r"<tr>", dom)) >= 8, "the tables have rows")
+    check("prog-tree" in dom, "the processes are named")
+
+
+def case_scale(tmp):
+    """Thousands of processes, pids reused (pid_max is 32768 on the build
+    machines): each child must hang from make, none from a namesake."""
+    n, pids = 6000, 2000
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    hdr = ("# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {start}\n# PSTART {pstart}\n"
+           "# TIME 1700000000000000000 {t}\n# ORIGIN image\n# FILE log.{pid}.{e}.0\n"
+           "# CMDLINE {cmd} {arg}\n+ INIT 0 0x0\n-\n+ TIME {t} 0x0\n-\n")
+    end = 10_000_000_000 + n * 2_000_000 + 8_000_000
+    with open(os.path.join(d, "log.100.1.0"), "w") as f:
+        f.write(hdr.format(pid=100, ppid=1, start=1000, pstart=1, t=10_000_000_000, e=1,
+                           cmd="make", arg="-j2"))
+        f.write(f"+ malloc 100000 0x1000 100008\n-\n+ TIME {end} 0x0\n-\n")
+    for i in range(n):
+        pid, t = 200 + i % pids, 10_000_000_000 + i * 2_000_000
+        with open(os.path.join(d, f"log.{pid}.{i}.0"), "w") as f:
+            f.write(hdr.format(pid=pid, ppid=100, start=t // 10_000_000, pstart=1000, t=t, e=i,
+                               cmd="cc1" if i % 2 else "as", arg=f"f{i}.c"))
+            f.write(f"+ malloc 5000 0x2000 5008\n-\n+ TIME {t + 4_000_000} 0x0\n-\n"
+                    "+ free 5008 0x2000\n-\n")
+    r = mstat("report", "--json", d)
+    check(r.returncode == 0, f"report: {r.returncode} {r.stderr[-500:]}")
+    j = json.loads(r.stdout)
+    check(j["totals"]["processes"] == n + 1, f"processes {j['totals']['processes']}")
+    ids = by_id(j)
+    make = [im for im in j["images"] if im["command"] == "make"][0]
+    bad = [im for im in j["images"] if im is not make and im["parent"] != make["id"]]
+    check(not bad, f"{len(bad)} children not under make")
+    check(not any(im["virtual"] for im in j["images"]), "no gaps")
+    cmds = {c["name"]: c["count"] for c in j["commands"]}
+    check(cmds == {"make": 1, "cc1": n // 2, "as": n // 2}, f"commands {cmds}")
+    # 2 ms apart, each over two 4 ms ticks: make and four children per bin.
+    check(j["heap"]["peak_bytes"] == 100008 + 4 * 5008, f"peak {j['heap']['peak_bytes']}")
+    check(j["heap"]["max_alive"] == 5, f"alive {j['heap']['max_alive']}")
+    t = mstat("report", d)
+    check(re.search(r"cc1 x 3000", t.stdout) and re.search(r"as x 3000", t.stdout),
+          "text: repetitive siblings folded")
+    check(len(t.stdout.splitlines()) < 80, "text: the folded report stays short")
+
+
+def case_fuzz(tmp):
+    fuzz = os.environ.get("FUZZ", "")
+    if not fuzz or not os.path.exists(fuzz):
+        print("SKIP: no fuzz target (needs clang with libFuzzer)")
+        sys.exit(77)
+    new = os.path.join(tmp, "new")
+    os.mkdir(new)
+    r = subprocess.run([fuzz, "-runs=20000", "-max_total_time=60", "-rss_limit_mb=1024",
+                        new, os.path.join(SRC, "tests", "tools", "corpus")],
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 0, f"fuzzing found a problem: {r.stderr[-3000:]}")
+    check("Done" in r.stderr or "DONE" in r.stderr, "the fuzzer ran to the end")
+
+
+def case_bench(tmp):
+    """Benchmark: parse speed next to `wc -l` on the same files."""
+    import time
+    gen = prog("gen-log")
+    mb = os.environ.get("BENCH_MB", "400")
+    d = os.path.join(tmp, "big")
+    os.mkdir(d)
+    subprocess.run([gen, d, "16", mb], check=True)
+    files = [os.path.join(d, f) for f in sorted(os.listdir(d))]
+    subprocess.run(["cat", *files], stdout=subprocess.DEVNULL, check=True)   # cache them
+    t0 = time.monotonic()
+    c0 = os.times()
+    subprocess.run(["wc", "-l", *files], stdout=subprocess.DEVNULL, check=True)
+    c1 = os.times()
+    t1 = time.monotonic()
+    size = sum(os.path.getsize(f) for f in files)
+    wcpu = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
+    print(f"wc -l: {size / 1e6:.0f} MB in {t1 - t0:.3f} s ({wcpu:.3f} s CPU): "
+          f"{size / 1e6 / (t1 - t0):.0f} MB/s, {size / 1e6 / max(wcpu, 1e-3):.0f} MB per CPU second")
+    for th in ("1", "2"):
+        r = mstat("report", "--stats", "--threads", th, "--json", "--output", os.devnull, d)
+        print(r.stderr.strip())
+        check(r.returncode == 0, "report of the benchmark logs")
+
+
+def main():
+    case = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix=f"mstat-{case}-")
+    try:
+        globals()["case_" + case](tmp)
+    finally:
+        if failures:
+            print(f"{failures} checks failed; files kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
