@@ -27,16 +27,46 @@ extern struct mstat_counters mstat_ctr;
 #define MSTAT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MSTAT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
+/* Single-threaded updates must still be safe against a signal handler on
+ * this thread that allocates: each is one read-modify-write instruction
+ * (no lock prefix: nothing else can run on this memory), which a signal
+ * cannot split, where `x += n` may compile to load, add, store. */
+static inline void st_add(uint64_t *p, uint64_t v)
+{
+	__asm__ volatile("addq %1, %0" : "+m"(*p) : "er"(v) : "cc");
+}
+
+static inline int64_t st_xadd(int64_t *p, int64_t v)
+{
+	__asm__ volatile("xaddq %0, %1" : "+r"(v), "+m"(*p) : : "cc");
+	return v;	/* the old value */
+}
+
+static inline void st_max(int64_t *p, int64_t v)
+{
+	int64_t old = *p;
+
+	while (v > old) {
+		int64_t seen = old;
+
+		__asm__ volatile("cmpxchgq %2, %1" : "+a"(seen), "+m"(*p) : "r"(v) : "cc");
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
 static inline void mstat_counters_alloc(size_t n)
 {
 	struct mstat_counters *c = &mstat_ctr;
 
 	if (MSTAT_LIKELY(__libc_single_threaded)) {
-		c->allocations++;
-		c->allocated += n;
-		c->in_use += (int64_t)n;
-		if (c->in_use > c->peak_in_use)
-			c->peak_in_use = c->in_use;
+		int64_t now = st_xadd(&c->in_use, (int64_t)n) + (int64_t)n;
+
+		st_add(&c->allocations, 1);
+		st_add(&c->allocated, n);
+		if (now > c->peak_in_use)
+			st_max(&c->peak_in_use, now);
 	} else {
 		int64_t now, peak;
 
@@ -56,9 +86,9 @@ static inline void mstat_counters_free(size_t n)
 	struct mstat_counters *c = &mstat_ctr;
 
 	if (MSTAT_LIKELY(__libc_single_threaded)) {
-		c->deallocations++;
-		c->deallocated += n;
-		c->in_use -= (int64_t)n;
+		st_add(&c->deallocations, 1);
+		st_add(&c->deallocated, n);
+		st_xadd(&c->in_use, -(int64_t)n);
 	} else {
 		__atomic_fetch_add(&c->deallocations, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&c->deallocated, n, __ATOMIC_RELAXED);

@@ -138,6 +138,14 @@ void mstat_log_unlock(void)
 
 /* ---- file sink ---- */
 
+/* Copies whole entries so that the first byte lands last (see publish). */
+static inline void copy_published(char *dst, const char *p, size_t len)
+{
+	memcpy(dst + 1, p + 1, len - 1);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	dst[0] = p[0];
+}
+
 static void log_fail(void)
 {
 	W.failed = true;
@@ -208,7 +216,7 @@ static int file_reserve(uint64_t size)
 	r = file_fd_check();
 	if (r < 0)
 		return r;
-	if (size <= WIN_FIRST) {
+	if (size - W.file_len <= WIN_FIRST) {
 		struct iovec iov[WIN_FIRST / sizeof(zeros)];
 		size_t n = 0;
 		uint64_t len = size - W.file_len;
@@ -278,16 +286,28 @@ static void file_put_slow_(const char *p, size_t len)
 			W.file_len = W.win_off;
 		return;
 	}
+	if (!len)
+		return;
+	/* A new window starts at the page the log ends in: an entry that
+	 * fits in one is never split, so it can be published whole. */
+	if (len > W.win_len - W.pos && file_next_window() < 0) {
+		log_fail();
+		return;
+	}
+	if (len <= W.win_len - W.pos) {
+		copy_published(W.win + W.pos, p, len);
+		W.pos += len;
+		return;
+	}
+	/* Longer than a window (a huge header line): in pieces. */
 	while (len) {
 		size_t room = W.win_len - W.pos, n;
 
-		if (!room) {
-			if (file_next_window() < 0) {
-				log_fail();
-				return;
-			}
-			continue;
+		if (!room && file_next_window() < 0) {
+			log_fail();
+			return;
 		}
+		room = W.win_len - W.pos;
 		n = len < room ? len : room;
 		memcpy(W.win + W.pos, p, n);
 		W.pos += n;
@@ -372,8 +392,8 @@ static void stream_put(const char *p, size_t len)
 static inline void sink_put(const char *p, size_t len)
 {
 	if (MSTAT_LIKELY(W.kind == MSTAT_SINK_FILE)) {
-		if (MSTAT_LIKELY(len <= W.win_len - W.pos)) {
-			memcpy(W.win + W.pos, p, len);
+		if (MSTAT_LIKELY(len <= W.win_len - W.pos && len)) {
+			copy_published(W.win + W.pos, p, len);
 			W.pos += len;
 			return;
 		}
@@ -503,6 +523,18 @@ static inline void writer_leave(struct tstate *t, bool lk)
 	t->depth = 0;
 }
 
+/* Entries formatted in place start with a NUL where the '+' goes: a reader
+ * stops at the first NUL, so an entry becomes visible only when publish()
+ * stores its first byte, after all the others. A process killed halfway
+ * leaves no torn entry. */
+#define ENTRY_HOLD '\0'
+
+static inline void publish(char *start)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* x86 keeps store order */
+	start[0] = '+';
+}
+
 /* Entries are formatted straight into the mapped window when it has room,
  * else into the caller's stack buffer and copied. */
 static inline char *entry_begin(char *stack)
@@ -514,10 +546,13 @@ static inline char *entry_begin(char *stack)
 
 static inline void entry_end(char *start, char *end, char *stack)
 {
-	if (start != stack)
+	if (start != stack) {
+		publish(start);
 		W.pos += (size_t)(end - start);
-	else
+	} else {
+		stack[0] = '+';
 		sink_put(stack, (size_t)(end - stack));
+	}
 }
 
 static void put_entry(const char *p, size_t len)
@@ -542,7 +577,7 @@ static void put_entry(const char *p, size_t len)
 
 static inline char *fmt_name(char *e, enum mstat_ev ev)
 {
-	*e++ = '+';
+	*e++ = ENTRY_HOLD;
 	*e++ = ' ';
 	memcpy(e, ev_names[ev].name, sizeof(ev_names[ev].name));
 	e += ev_names[ev].len;
@@ -611,6 +646,7 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 		if (!(held)) {                                                \
 			if (MSTAT_UNLIKELY(t_->depth)) {                      \
 				char *e_ = FMT(stack_, __VA_ARGS__);          \
+				stack_[0] = '+';                              \
 				pend(t_, stack_, (size_t)(e_ - stack_));      \
 				break;                                        \
 			}                                                     \
@@ -628,7 +664,8 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 
 static inline char *fmt_mmap(char *e, const void *p, size_t len, int prot, int flags)
 {
-	e = mstat_fmt_str(e, "+ mmap ");
+	*e++ = ENTRY_HOLD;
+	e = mstat_fmt_str(e, " mmap ");
 	e = mstat_fmt_u64(e, len);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)p);
@@ -641,7 +678,8 @@ static inline char *fmt_mmap(char *e, const void *p, size_t len, int prot, int f
 
 static inline char *fmt_munmap(char *e, const void *p, size_t len)
 {
-	e = mstat_fmt_str(e, "+ munmap ");
+	*e++ = ENTRY_HOLD;
+	e = mstat_fmt_str(e, " munmap ");
 	e = mstat_fmt_u64(e, len);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)p);
@@ -651,7 +689,8 @@ static inline char *fmt_munmap(char *e, const void *p, size_t len)
 static inline char *fmt_mremap(char *e, const void *newp, size_t newlen, const void *oldp,
 			       size_t oldlen)
 {
-	e = mstat_fmt_str(e, "+ mremap ");
+	*e++ = ENTRY_HOLD;
+	e = mstat_fmt_str(e, " mremap ");
 	e = mstat_fmt_u64(e, newlen);
 	*e++ = ' ';
 	e = mstat_fmt_hex(e, (uintptr_t)newp);
@@ -800,6 +839,7 @@ void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t u
 		 * a stack; the entry goes without. */
 		char *e = fmt_alloc(stack, ev, p, req, usable);
 
+		stack[0] = '+';
 		pend(t, stack, (size_t)(e - stack));
 		return;
 	}
@@ -825,6 +865,7 @@ void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const 
 		if (t->depth) {
 			char *e = fmt_realloc(stack, newp, req, usable, oldp, old_usable);
 
+			stack[0] = '+';
 			pend(t, stack, (size_t)(e - stack));
 			return;
 		}

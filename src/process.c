@@ -31,7 +31,10 @@
 enum origin { ORIGIN_IMAGE, ORIGIN_FORK, ORIGIN_CLONE };
 
 int mstat_state;
-volatile uint32_t *mstat_fork_guard;
+/* Points at a MADV_WIPEONFORK page once set up; before that (and if the
+ * kernel cannot wipe) at a word that is never zero. */
+static volatile uint32_t guard_fallback = 1;
+volatile uint32_t *mstat_fork_guard = &guard_fallback;
 
 static struct {
 	pid_t pid;
@@ -306,6 +309,15 @@ static int open_file(void)
 		return r;
 	}
 	put_header(true);
+	if (!mstat_log_on) {
+		/* No room even for the header (a full disk): leave no empty
+		 * file behind. A log that stops later stays: it shows the
+		 * process, and whole entries up to where it stopped. */
+		unlink(P.file);
+		complain("cannot write log", P.file, ENOSPC);
+		P.want_file = false;
+		return -ENOSPC;
+	}
 	mstat_log_remap_locked();
 	return 0;
 }
@@ -366,8 +378,7 @@ static void become_child(enum origin origin, uint64_t off)
 {
 	const char *base = strrchr(P.file, '/');
 
-	if (mstat_fork_guard)
-		*mstat_fork_guard = 1;
+	*mstat_fork_guard = 1;
 	P.ppid = P.pid;
 	P.pstart = P.start;
 	P.pid = getpid();
@@ -393,7 +404,7 @@ static void atfork_child(void)
 {
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
-	if (mstat_state != MSTAT_STATE_READY || (mstat_fork_guard && *mstat_fork_guard))
+	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
 		return;
 	become_child(ORIGIN_FORK, P.fork_off);
 	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM))
@@ -403,30 +414,42 @@ static void atfork_child(void)
 void mstat_proc_after_clone(void)
 {
 	uint64_t off = mstat_log_offset();
+	int err = errno;
 
 	become_child(ORIGIN_CLONE, off);
-	if (!mstat_log_enabled())
-		return;
-	mstat_log_lock();
-	child_log_open();
-	mstat_log_unlock();
+	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM)) {
+		mstat_log_lock();
+		child_log_open();
+		mstat_log_unlock();
+	}
+	errno = err;
 }
 
 /* ---- set-up ---- */
 
-/* Logging needs the fork guard and our identity; counters alone need
- * only the fork handlers (a child's tallies start again). */
+/* The fork guard: a page the kernel zeroes in every child, however made.
+ * Counters need it too (a child's tallies start again). */
+static void init_guard(void)
+{
+	void *guard;
+
+	guard = mstat_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+	if (guard == MAP_FAILED)
+		return;
+	if (madvise(guard, 4096, MADV_WIPEONFORK) < 0) {
+		mstat_sys_munmap(guard, 4096);
+		return;
+	}
+	*(volatile uint32_t *)guard = 1;
+	mstat_fork_guard = guard;
+}
+
+/* Logging needs our identity and the stack settings. */
 static void init_logging(void)
 {
 	char envbuf[16384];
-	void *guard;
 
-	guard = mstat_sys_mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (guard != MAP_FAILED) {
-		(void)madvise(guard, 4096, MADV_WIPEONFORK);
-		mstat_fork_guard = guard;
-		*mstat_fork_guard = 1;
-	}
 	P.pid = getpid();
 	mstat_log_set_pid(P.pid);
 	mstat_stack_configure(mstat_getenv("MALLOC_STAT_BACKTRACE", envbuf, sizeof(envbuf)),
@@ -440,6 +463,8 @@ static void init_once(void)
 	int fd;
 
 	P.origin = ORIGIN_IMAGE;
+	init_guard();
+	P.pid = getpid();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 
 	prefix = mstat_getenv("MALLOC_STAT_PREFIX", envbuf, sizeof(envbuf));

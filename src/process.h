@@ -20,15 +20,22 @@ enum mstat_state {
 };
 
 extern int mstat_state;
+extern volatile uint32_t *mstat_fork_guard;
+void mstat_proc_after_clone(void);
 
 /* Idempotent and safe against recursion and signals: a call made while
  * set-up runs returns at once, its event counted but not logged. */
 void mstat_proc_init(void);
 
+/* Before an event is counted: set-up, and a child made without fork
+ * handlers (_Fork, clone) noticed through the fork guard page, which the
+ * kernel zeroes in every child, so that its first event is its own. */
 static inline void mstat_proc_ensure(void)
 {
 	if (MSTAT_UNLIKELY(__atomic_load_n(&mstat_state, __ATOMIC_ACQUIRE) != MSTAT_STATE_READY))
 		mstat_proc_init();
+	else if (MSTAT_UNLIKELY(!*mstat_fork_guard))
+		mstat_proc_after_clone();
 }
 
 /* Around exec: logs EXEC and makes the log durable (returns a token),

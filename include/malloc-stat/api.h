@@ -100,6 +100,11 @@ typedef uint32_t (*malloc_stat_version_fnptr)(void);
 #ifdef __cplusplus
 #define MALLOC_STAT_INLINE_ static inline
 #define MALLOC_STAT_CAST_(type, expr) reinterpret_cast<type>(expr)
+#elif defined(__GNUC__)
+#define MALLOC_STAT_INLINE_ static __inline__
+/* dlsym returns an object pointer: POSIX makes it a function pointer,
+ * ISO C does not, hence __extension__ for -pedantic builds. */
+#define MALLOC_STAT_CAST_(type, expr) (__extension__(type)(expr))
 #else
 #define MALLOC_STAT_INLINE_ static __inline__
 #define MALLOC_STAT_CAST_(type, expr) ((type)(expr))
@@ -138,8 +143,9 @@ MALLOC_STAT_INLINE_ MALLOC_STAT_UNUSED_ int malloc_stat_check_version_(void)
 	malloc_stat_version_fnptr fn = MALLOC_STAT_CAST_(
 		malloc_stat_version_fnptr, malloc_stat_lookup_("malloc_stat_get_version"));
 
-	/* Without the preload, the original reported a mismatch. */
-	return (fn ? fn() : 111111u) / 100000 == MALLOC_STAT_VERSION_MAJOR;
+	/* Without the preload there is nothing to match: a mismatch, as in
+	 * the original. */
+	return fn && fn() / 100000 == MALLOC_STAT_VERSION_MAJOR;
 }
 
 MALLOC_STAT_INLINE_ MALLOC_STAT_UNUSED_ malloc_stat_vars

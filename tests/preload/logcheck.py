@@ -67,9 +67,17 @@ class Image:
 		self.pending_exec = None
 		self.stream = False
 		self.fork_at = None	# fork/clone children: offset in the parent
+		self.data = b''
 
 	def err(self, line, msg):
 		self.errors.append('%s:%s: %s' % (self.where, line, msg))
+
+	def lineof(self, off):
+		"""Line number of a byte offset (files parsed on the fast path)."""
+		return self.data.count(b'\n', 0, off) + 1
+
+	def line(self, e):
+		return e.line if e.line is not None else self.lineof(e.off)
 
 	def h_int(self, key):
 		v = self.hdr.get(key, '')
@@ -114,9 +122,9 @@ class Image:
 
 # ---- parsing ----
 
-def parse_lines(img, lines, stream=False):
-	"""lines: (offset, lineno, text). Fills img's header and entries."""
-	state = 'version'
+def parse_lines(img, lines, state='version'):
+	"""lines: (offset, lineno, text). Fills img's header and entries; state
+	'entries' continues after a header parsed before."""
 	cur = None
 	for off, no, text in lines:
 		if state == 'version':
@@ -173,7 +181,12 @@ def parse_entry(img, off, no, text):
 	if not m:
 		img.err(no, 'malformed entry %r' % text)
 		return None
-	etype, a, b, more = m.group(1), int(m.group(2)), int(m.group(3), 16), m.group(4)
+	return make_entry(img, off, no, m.group(1), int(m.group(2)), int(m.group(3), 16),
+			  m.group(4))
+
+
+def make_entry(img, off, no, etype, a, b, more):
+	"""The Entry, or None after reporting bad fields."""
 	more = more.split(' ') if more is not None else []
 	e = Entry(off, no, etype, a, b, more)
 	if etype in ALLOCS:
@@ -210,10 +223,11 @@ def parse_entry(img, off, no, text):
 	elif etype in CONTROL:
 		ok = b == 0 and not more and (etype != 'LOG' or a in (0, 1))
 	else:
-		img.err(no, 'unknown entry type %r' % etype)
+		img.err(no if no is not None else img.lineof(off), 'unknown entry type %r' % etype)
 		return None
 	if not ok:
-		img.err(no, 'bad fields in %r' % text)
+		img.err(no if no is not None else img.lineof(off),
+			'bad fields in %r' % ' '.join(['+', etype, str(a), hex(b)] + more))
 		return None
 	return e
 
@@ -229,7 +243,7 @@ def finish_entry(img, e):
 		img.pending_exec = e
 	elif e.type == 'EXEC-FAILED':
 		if img.pending_exec is None:
-			img.err(e.line, 'EXEC-FAILED without EXEC')
+			img.err(img.line(e), 'EXEC-FAILED without EXEC')
 		img.pending_exec = None
 
 
@@ -252,16 +266,65 @@ def parse_file(path):
 		data = f.read()
 	nul = data.find(b'\0')
 	if nul >= 0:
-		if data[nul:].strip(b'\0'):
+		# A killed process may leave the entry it was writing: every byte
+		# but its first ('+', stored last), so a reader stops before it.
+		# Anything else after the first NUL is an error.
+		# Its digits may still have gaps (numbers are written from their
+		# last digit), so only its span and the absence of any published
+		# entry ('\n+') are checked.
+		rest = data[nul + 1:].rstrip(b'\0')
+		if rest and (b'\n+' in rest or len(rest) > 2048):
 			img.err('EOF', 'data after the first NUL byte')
 		data = data[:nul]
 	img.length = len(data)
-	lines, used = split_lines(data)
-	if used != len(data):
-		img.err('EOF', 'last line has no newline: %r' % data[used:used + 60])
+	img.data = data
+	# The header line by line, the entries with one regex each.
+	hend = data.find(b'\n+')
+	hend = len(data) if hend < 0 else hend + 1
+	lines, _ = split_lines(data[:hend])
 	parse_lines(img, lines)
+	if data and not data.endswith(b'\n'):
+		img.err('EOF', 'last line has no newline: %r' % data[-60:])
+	if hend < len(data) and len(img.errors) <= 1:
+		pos = parse_entries(img, data.decode('latin-1'), hend)
+		if pos < len(data):
+			lines, _ = split_lines(data[pos:], pos, data.count(b'\n', 0, pos) + 1)
+			parse_lines(img, lines, 'entries')
 	check_header(img, True)
 	return img
+
+
+FAST_RE = re.compile(r'\+ ([^ \n]+) (\d+) 0x([0-9a-f]+)(?: ([^\n]*))?\n-\n')
+
+
+def parse_entries(img, text, pos):
+	"""Whole entries from pos (text is latin-1: offsets are byte offsets).
+	Returns where the first entry this cannot read starts."""
+	match = FAST_RE.match
+	end = len(text)
+	entries, offsets = img.entries, img.offsets
+	while pos < end:
+		m = match(text, pos)
+		if m is None:
+			break
+		etype, a, b, more = m.groups()
+		a, b = int(a), int(b, 16)
+		# The frequent entries inline, the rest through make_entry.
+		if etype in ALLOCS and more is not None and more.isdigit() and b:
+			entries.append(Entry(pos, None, etype, a, b, [more]))
+			offsets.add(pos)
+		elif etype in FREES and more is None and b:
+			entries.append(Entry(pos, None, etype, a, b, []))
+			offsets.add(pos)
+		elif etype == 'TIME' and more is None and not b:
+			entries.append(Entry(pos, None, etype, a, b, []))
+			offsets.add(pos)
+		else:
+			if more is not None and etype in ('EXEC', 'FINI'):
+				more = more.encode('latin-1').decode('utf-8', 'surrogateescape')
+			finish_entry(img, make_entry(img, pos, None, etype, a, b, more))
+		pos = m.end()
+	return pos
 
 
 def parse_stream(path):
@@ -307,7 +370,7 @@ def parse_stream(path):
 		for n, chunk in enumerate(chunks):
 			img = Image('%s:pid%d#%d' % (os.path.basename(path), pid, n))
 			img.stream = True
-			parse_lines(img, chunk, True)
+			parse_lines(img, chunk)
 			img.stream_first = chunk[0][0]
 			check_header(img, False)
 			images.append(img)
@@ -414,7 +477,6 @@ def replay(img, live, in_use, snapshots=()):
 	r = Replay(live, in_use)
 	want = set(snapshots)
 	snaps = {}
-	errs = []
 	gap = False
 	last_time = None
 	r.lenient = img.inexact
@@ -458,7 +520,7 @@ def replay(img, live, in_use, snapshots=()):
 			img.fini = e.more
 			img.fini_replay = dict(r.c)
 		if msg:
-			img.err(e.line, msg)
+			img.err(img.line(e), msg)
 			if t in ALLOCS or t in FREES or t.startswith('realloc'):
 				img.inexact = True
 	if img.lost and not getattr(img, 'gap', False) and r.tolerated > img.lost:

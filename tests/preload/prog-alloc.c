@@ -3,7 +3,8 @@
  * Every allocator function and its failure paths, with the counters checked
  * exactly through the public API, errno checked after every call, and the
  * entries the log must hold written to EXPECT_FILE for the driver to
- * compare. Usage: prog-alloc [--no-preload] [EXPECT_FILE]
+ * compare. Usage: prog-alloc [--no-preload|--auto] [EXPECT_FILE]
+ * (--auto: with or without the preload, whichever is the case)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -327,13 +328,16 @@ static void marker(size_t n)
 int main(int argc, char **argv)
 {
 	int no_preload = argc > 1 && !strcmp(argv[1], "--no-preload");
+	int any = argc > 1 && !strcmp(argv[1], "--auto");
 
-	if (argc > 1 + no_preload) {
-		expect_fd = open(argv[1 + no_preload], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	if (argc > 1 + no_preload + any) {
+		expect_fd = open(argv[1 + no_preload + any], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				 0644);
 		CHECK(expect_fd >= 0);
 	}
 	get_stat = MALLOC_STAT_GET_STAT_FNPTR();
+	if (any)
+		no_preload = get_stat == NULL;
 	CHECK(no_preload ? get_stat == NULL : get_stat != NULL);
 
 	marker(12345);

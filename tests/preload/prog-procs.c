@@ -119,7 +119,7 @@ static void mode_spawn(void)
 	f = popen(line, "r");
 	CHECK(f != NULL);
 	CHECK(fgets(line, sizeof(line), f) != NULL);
-	CHECK(!strncmp(line, "child popen pid ", 16));
+	CHECK(!strcmp(line, "child popen\n"));
 	CHECK_EQ(pclose(f), 0);
 }
 
@@ -292,21 +292,20 @@ static int stop;
 
 static void *allocator(void *arg)
 {
-	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+	for (unsigned i = 0; !__atomic_load_n(&stop, __ATOMIC_RELAXED); i++) {
 		void *p = malloc(32 + (size_t)arg);
 
 		free(realloc(p, 64 + (size_t)arg));
+		if (i % 16 == 0)
+			usleep(20);	/* bursts: a log of a sane size */
 	}
 	return NULL;
 }
 
-/* Forks from the main thread while two threads allocate. */
-static void mode_fork_threads(int n)
+static void *forker(void *arg)
 {
-	pthread_t th[2];
+	int n = (int)(long)arg;
 
-	for (long i = 0; i < 2; i++)
-		CHECK(pthread_create(&th[i], NULL, allocator, (void *)(i * 100)) == 0);
 	for (int i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -318,6 +317,18 @@ static void mode_fork_threads(int n)
 		}
 		wait_status(pid, 0);
 	}
+	return NULL;
+}
+
+/* Forks from a thread while two other threads allocate. */
+static void mode_fork_threads(int n)
+{
+	pthread_t th[3];
+
+	for (long i = 0; i < 2; i++)
+		CHECK(pthread_create(&th[i], NULL, allocator, (void *)(i * 100)) == 0);
+	CHECK(pthread_create(&th[2], NULL, forker, (void *)(long)n) == 0);
+	CHECK(pthread_join(th[2], NULL) == 0);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		CHECK(pthread_join(th[i], NULL) == 0);
@@ -335,6 +346,62 @@ static void mode_forkmany(int n)
 		}
 		wait_status(pid, 0);
 	}
+}
+
+/* Traced fork children, each a file. */
+static pid_t lap(int n)
+{
+	pid_t first = 0;
+
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			free(malloc(10));
+			_exit(0);
+		}
+		if (!first)
+			first = pid;
+		wait_status(pid, 0);
+	}
+	return first;
+}
+
+/* Runs the pid counter round to just before target with children that
+ * run no code of ours (raw clone, exit_group at once: no log), reaped in
+ * batches. */
+static void burn_pids_to(pid_t target)
+{
+	pid_t last = 0;
+	int wrapped = 0;
+
+	for (int i = 0; i < 200000; i++) {
+		pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+
+		if (pid == 0)
+			syscall(SYS_exit_group, 0);
+		CHECK(pid > 0);
+		if (pid < last)
+			wrapped = 1;
+		last = pid;
+		if (i % 256 == 255 || (wrapped && pid >= target))
+			while (waitpid(-1, NULL, 0) > 0)
+				;
+		if (wrapped && pid >= target)
+			return;
+	}
+	CHECK(!"the pid counter did not come round");
+}
+
+/* Two laps of traced children with the pid counter run round in between:
+ * the second lap reuses the first one's pids. */
+static void mode_pidreuse(int n)
+{
+	pid_t first = lap(n);
+
+	alloc_some(2);
+	burn_pids_to(first > 310 ? first - 10 : first);
+	lap(n);
 }
 
 int main(int argc, char **argv)
@@ -368,6 +435,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "pidreuse"))
+		mode_pidreuse(n);
 	else
 		CHECK(!"unknown mode");
 	PUTF(STDOUT_FILENO, "procs %s done\n", mode);

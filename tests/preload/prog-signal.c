@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
  * A signal handler that allocates while the interrupted thread is inside
- * the preload, most often in its logger: signals come from a fast
- * interval timer ("timer") or from a second thread calling pthread_kill
- * in a loop ("kill"). Counters must match the calls exactly; the driver
- * checks the log. Usage: prog-signal timer|kill ITERATIONS
+ * the preload (most often in its logger): SIGALRM from a fast interval
+ * timer, in a single-threaded process ("timer") or while a second thread
+ * allocates and contends for the writer ("threads"). The counters must
+ * match the calls exactly; the driver checks the log.
+ * Usage: prog-signal timer|threads ITERATIONS
  *
- * The handler uses one size class that only it touches, warmed in glibc's
- * per-thread cache, so its malloc and free never take an arena lock that
- * the interrupted thread may hold: any hang is the preload's.
+ * glibc's malloc is not async-signal-safe, so both sides stay in glibc's
+ * per-thread cache, which needs no lock and no shared state: every size
+ * class is warmed full, the main loop holds at most one block per class,
+ * its realloc stays inside the block, and the handler has a class of its
+ * own. A crash or hang here is then the preload's.
  */
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,15 +25,34 @@
 
 #include "check.h"
 
+#define CLASSES 16
+#define TCACHE_FILL 7
 #define HANDLER_SIZE 1000
 
 static uint64_t handler_allocs, handler_frees;
+static uint64_t other_allocs, other_frees;
 static void *held;
 static int stop;
-static pthread_barrier_t parked;
+static pthread_barrier_t ready, go, parked, leave;
+
+static size_t class_size(unsigned c)
+{
+	return 24 + 16 * (size_t)c;	/* chunks of 32 + 16c bytes */
+}
+
+/* Fills glibc's cache for n-byte blocks. */
+static void warm(size_t n)
+{
+	void *p[TCACHE_FILL];
+
+	for (int i = 0; i < TCACHE_FILL; i++)
+		CHECK((p[i] = malloc(n)) != NULL);
+	for (int i = 0; i < TCACHE_FILL; i++)
+		free(p[i]);
+}
 
 /* Allocates on one signal and frees on the next, so that in_use changes
- * across each call: an update of the interrupted call that overwrote the
+ * across each call: an update by the interrupted call that overwrote the
  * handler's would show. */
 static void handler(int sig)
 {
@@ -48,24 +69,31 @@ static void handler(int sig)
 	}
 }
 
-static void *killer(void *arg)
+/* The other thread: its own arena and cache, any calls, counted; parked
+ * at the barriers while main reads the counters. */
+static void *contender(void *arg)
 {
-	pthread_t target = *(pthread_t *)arg;
+	sigset_t set;
 
-	/* One signal at a time: the next goes once the handler ran, so that
-	 * none are merged while pending. */
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		uint64_t seen = __atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) +
-				__atomic_load_n(&handler_frees, __ATOMIC_RELAXED);
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_barrier_wait(&ready);
+	pthread_barrier_wait(&go);
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		void *p = malloc(100);
 
-		pthread_kill(target, SIGUSR1);
-		while (__atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) +
-			       __atomic_load_n(&handler_frees, __ATOMIC_RELAXED) == seen &&
-		       !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
-			sched_yield();
+		CHECK(p != NULL);
+		p = realloc(p, 3000);
+		CHECK(p != NULL);
+		free(calloc(2, 50));
+		free(p);
+		other_allocs += 3;
+		other_frees += 3;
 	}
 	pthread_barrier_wait(&parked);
-	return NULL;
+	pthread_barrier_wait(&leave);
+	return arg;
 }
 
 int main(int argc, char **argv)
@@ -74,92 +102,95 @@ int main(int argc, char **argv)
 	malloc_stat_vars before, after;
 	struct sigaction sa;
 	struct itimerval it = { { 0, 20 }, { 0, 20 } };
-	pthread_t self = pthread_self(), th;
-	sigset_t set;
 	uint64_t allocs = 0, frees = 0, hallocs, hfrees, h0, f0;
-	void *slot[32] = { 0 };
-	int timer, iters;
+	void *slot[CLASSES] = { 0 };
+	pthread_t th;
+	sigset_t set;
+	int threads, iters;
 
 	CHECK(argc == 3 && get_stat != NULL);
-	timer = !strcmp(argv[1], "timer");
+	threads = !strcmp(argv[1], "threads");
 	iters = atoi(argv[2]);
-	/* Warm the handler's size class in this thread's cache. */
-	free(malloc(HANDLER_SIZE));
+	if (threads) {
+		pthread_barrier_init(&ready, NULL, 2);
+		pthread_barrier_init(&go, NULL, 2);
+		pthread_barrier_init(&parked, NULL, 2);
+		pthread_barrier_init(&leave, NULL, 2);
+		CHECK(pthread_create(&th, NULL, contender, NULL) == 0);
+		pthread_barrier_wait(&ready);
+	}
+	for (unsigned c = 0; c < CLASSES; c++)
+		warm(class_size(c));
+	warm(HANDLER_SIZE);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	CHECK(sigaction(timer ? SIGALRM : SIGUSR1, &sa, NULL) == 0);
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
 	sigemptyset(&set);
-	sigaddset(&set, timer ? SIGALRM : SIGUSR1);
-	if (!timer) {
-		pthread_barrier_init(&parked, NULL, 2);
-		CHECK(pthread_create(&th, NULL, killer, &self) == 0);
-	}
+	sigaddset(&set, SIGALRM);
 
-	/* The killer may already be at work: count from here. */
-	CHECK(pthread_sigmask(SIG_BLOCK, &set, NULL) == 0);
 	before = MALLOC_STAT_GET_STAT(get_stat);
 	h0 = handler_allocs;
 	f0 = handler_frees;
-	CHECK(pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0);
-	if (timer)
-		CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
-	/* At least ITERATIONS calls, and on until the handler ran often:
-	 * the killer thread may start late on a busy machine. */
-	for (int k = 0; k < iters || (__atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) < 1000 &&
-				      k < 10 * iters); k++) {
-		unsigned s = (unsigned)k % 32;
-		size_t n = 16 + (k * 37) % 384;
+	if (threads)
+		pthread_barrier_wait(&go);
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	for (int k = 0; k < iters; k++) {
+		unsigned c = (unsigned)k % CLASSES;
+		size_t n = class_size(c);
 
-		if (!slot[s]) {
-			slot[s] = k & 1 ? malloc(n) : calloc(1, n);
+		if (!slot[c]) {
+			slot[c] = malloc(n);
+			CHECK(slot[c] != NULL);
+			allocs++;
 		} else if (k % 3 == 0) {
-			void *p = realloc(slot[s], n);
+			/* Within the same chunk: no allocator state changes. */
+			void *p = realloc(slot[c], (k / CLASSES) % 2 ? n : n - 5);
 
-			CHECK(p != NULL);
-			slot[s] = p;
+			CHECK(p == slot[c]);
+			allocs++;
 			frees++;
 		} else {
-			free(slot[s]);
-			slot[s] = NULL;
+			free(slot[c]);
+			slot[c] = NULL;
 			frees++;
-			continue;
 		}
-		CHECK(slot[s] != NULL);
-		allocs++;
 	}
-	for (int s = 0; s < 32; s++) {
-		if (slot[s]) {
-			free(slot[s]);
+	for (unsigned c = 0; c < CLASSES; c++) {
+		if (slot[c]) {
+			free(slot[c]);
 			frees++;
 		}
 	}
 
 	/* Stop the signals, then read everything with the handler blocked. */
 	CHECK(pthread_sigmask(SIG_BLOCK, &set, NULL) == 0);
-	if (timer) {
-		memset(&it, 0, sizeof(it));
-		CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
-	} else {
-		__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	memset(&it, 0, sizeof(it));
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	if (threads) {
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 		pthread_barrier_wait(&parked);
+		allocs += other_allocs;
+		frees += other_frees;
 	}
+	hallocs = handler_allocs - h0;
+	hfrees = handler_frees - f0;
 	if (held) {
 		free(held);
-		frees++;
+		hfrees++;
 	}
 	after = MALLOC_STAT_GET_STAT(get_stat);
-	hallocs = __atomic_load_n(&handler_allocs, __ATOMIC_RELAXED) - h0;
-	hfrees = __atomic_load_n(&handler_frees, __ATOMIC_RELAXED) - f0;
+	if (threads) {
+		pthread_barrier_wait(&leave);
+		CHECK(pthread_join(th, NULL) == 0);
+	}
 	CHECK_EQ(after.allocations - before.allocations, allocs + hallocs);
 	CHECK_EQ(after.deallocations - before.deallocations, frees + hfrees);
-	CHECK_EQ(after.in_use, before.in_use);
-	CHECK(hallocs >= 1000);
-	CHECK(hfrees + 1 >= hallocs);
-	if (!timer)
-		CHECK(pthread_join(th, NULL) == 0);
+	CHECK_EQ(hallocs, hfrees);
+	CHECK_EQ((int64_t)(after.in_use - before.in_use), 0);
+	CHECK(hallocs >= 100);
 	PUTF(STDOUT_FILENO, "calls %llu handler %llu\n", (unsigned long long)allocs,
 	     (unsigned long long)hallocs);
 	return 0;

@@ -4,7 +4,6 @@
 preload, under it (counters only), with per-process logs and with the fd
 1022 stream; the logs pass logcheck. Usage: test-identical.py CASE"""
 import os
-import subprocess
 import sys
 
 from common import (PYTHON, check, check_eq, check_logs, cleanup, logs, prog, run, setup, skip,
