@@ -537,9 +537,9 @@ static inline void publish(char *start)
 
 /* Entries are formatted straight into the mapped window when it has room,
  * else into the caller's stack buffer and copied. */
-static inline char *entry_begin(char *stack)
+static inline char *entry_begin(char *stack, size_t max)
 {
-	if (MSTAT_LIKELY(W.kind == MSTAT_SINK_FILE && W.win_len - W.pos >= ENTRY_MAX))
+	if (MSTAT_LIKELY(W.kind == MSTAT_SINK_FILE && W.win_len - W.pos >= max))
 		return W.win + W.pos;
 	return stack;
 }
@@ -636,16 +636,18 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 	return fmt_end(fmt_realloc_head(e, newp, req, usable, oldp, old_usable));
 }
 
-/* The three entry points share one shape; FMT is the formatting call with
- * the destination as its first argument. */
-#define LOG_ENTRY(held, FMT, ...)                                             \
+/* Every entry point has one shape: FMT formats the entry into its first
+ * argument; PFMT the entry pended by a signal handler that interrupted this
+ * thread inside the writer (without a stack: the pend buffer is small);
+ * MAX bounds the entry. */
+#define LOG_ENTRY(held, MAX, FMT, PFMT, ...)                                  \
 	do {                                                                  \
 		struct tstate *t_ = &tls;                                     \
-		char stack_[ENTRY_MAX];                                       \
+		char stack_[MAX];                                             \
 		bool lk_ = false;                                             \
 		if (!(held)) {                                                \
 			if (MSTAT_UNLIKELY(t_->depth)) {                      \
-				char *e_ = FMT(stack_, __VA_ARGS__);          \
+				char *e_ = PFMT(stack_, __VA_ARGS__);         \
 				stack_[0] = '+';                              \
 				pend(t_, stack_, (size_t)(e_ - stack_));      \
 				break;                                        \
@@ -654,8 +656,8 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 		}                                                             \
 		if (MSTAT_LIKELY(mstat_log_on)) {                             \
 			char *d_;                                             \
-			tick();                                               \
-			d_ = entry_begin(stack_);                             \
+			tick();	/* before taking the destination: it writes too */ \
+			d_ = entry_begin(stack_, MAX);                        \
 			entry_end(d_, FMT(d_, __VA_ARGS__), stack_);          \
 		}                                                             \
 		if (!(held))                                                  \
@@ -703,34 +705,34 @@ static inline char *fmt_mremap(char *e, const void *newp, size_t newlen, const v
 
 void mstat_log_mmap(const void *p, size_t len, int prot, int flags)
 {
-	LOG_ENTRY(false, fmt_mmap, p, len, prot, flags);
+	LOG_ENTRY(false, ENTRY_MAX, fmt_mmap, fmt_mmap, p, len, prot, flags);
 }
 
 void mstat_log_munmap(const void *p, size_t len, bool held)
 {
-	LOG_ENTRY(held, fmt_munmap, p, len);
+	LOG_ENTRY(held, ENTRY_MAX, fmt_munmap, fmt_munmap, p, len);
 }
 
 void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t oldlen,
 		      bool held)
 {
-	LOG_ENTRY(held, fmt_mremap, newp, newlen, oldp, oldlen);
+	LOG_ENTRY(held, ENTRY_MAX, fmt_mremap, fmt_mremap, newp, newlen, oldp, oldlen);
 }
 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
-	LOG_ENTRY(false, fmt_alloc, ev, p, req, usable);
+	LOG_ENTRY(false, ENTRY_MAX, fmt_alloc, fmt_alloc, ev, p, req, usable);
 }
 
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
-	LOG_ENTRY(false, fmt_free, ev, p, usable);
+	LOG_ENTRY(false, ENTRY_MAX, fmt_free, fmt_free, ev, p, usable);
 }
 
 void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
 		       size_t old_usable, bool held)
 {
-	LOG_ENTRY(held, fmt_realloc, newp, req, usable, oldp, old_usable);
+	LOG_ENTRY(held, ENTRY_MAX, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
 }
 
 /* ---- call stacks ---- */
@@ -820,67 +822,43 @@ static char *fmt_stack(char *e, const uintptr_t *f, int n)
 	return fmt_end(e);
 }
 
-static inline char *entry_begin_big(char *stack)
+static inline char *fmt_alloc_st(char *e, enum mstat_ev ev, const void *p, size_t req,
+				 size_t usable, const uintptr_t *f, int n)
 {
-	if (W.kind == MSTAT_SINK_FILE && W.win_len - W.pos >= STACK_ENTRY_MAX)
-		return W.win + W.pos;
-	return stack;
+	return fmt_stack(fmt_alloc_head(e, ev, p, req, usable), f, n);
+}
+
+static inline char *fmt_alloc_nost(char *e, enum mstat_ev ev, const void *p, size_t req,
+				   size_t usable, const uintptr_t *f, int n)
+{
+	return fmt_alloc(e, ev, p, req, usable);
+}
+
+static inline char *fmt_realloc_st(char *e, const void *newp, size_t req, size_t usable,
+				   const void *oldp, size_t old_usable, const uintptr_t *f, int n)
+{
+	return fmt_stack(fmt_realloc_head(e, newp, req, usable, oldp, old_usable), f, n);
+}
+
+static inline char *fmt_realloc_nost(char *e, const void *newp, size_t req, size_t usable,
+				     const void *oldp, size_t old_usable, const uintptr_t *f,
+				     int n)
+{
+	return fmt_realloc(e, newp, req, usable, oldp, old_usable);
 }
 
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 			   const uintptr_t *frames, int n)
 {
-	struct tstate *t = &tls;
-	char stack[STACK_ENTRY_MAX];
-	bool lk;
-
-	if (t->depth) {
-		/* From a signal handler inside the writer: no room to pend
-		 * a stack; the entry goes without. */
-		char *e = fmt_alloc(stack, ev, p, req, usable);
-
-		stack[0] = '+';
-		pend(t, stack, (size_t)(e - stack));
-		return;
-	}
-	lk = writer_enter(t);
-	if (mstat_log_on) {
-		char *d;
-
-		tick();		/* before taking the destination: it writes too */
-		d = entry_begin_big(stack);
-		entry_end(d, fmt_stack(fmt_alloc_head(d, ev, p, req, usable), frames, n), stack);
-	}
-	writer_leave(t, lk);
+	LOG_ENTRY(false, STACK_ENTRY_MAX, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
+		  frames, n);
 }
 
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
 			     size_t old_usable, bool held, const uintptr_t *frames, int n)
 {
-	struct tstate *t = &tls;
-	char stack[STACK_ENTRY_MAX];
-	bool lk = false;
-
-	if (!held) {
-		if (t->depth) {
-			char *e = fmt_realloc(stack, newp, req, usable, oldp, old_usable);
-
-			stack[0] = '+';
-			pend(t, stack, (size_t)(e - stack));
-			return;
-		}
-		lk = writer_enter(t);
-	}
-	if (mstat_log_on) {
-		char *d;
-
-		tick();
-		d = entry_begin_big(stack);
-		entry_end(d, fmt_stack(fmt_realloc_head(d, newp, req, usable, oldp, old_usable),
-				       frames, n), stack);
-	}
-	if (!held)
-		writer_leave(t, lk);
+	LOG_ENTRY(held, STACK_ENTRY_MAX, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
+		  oldp, old_usable, frames, n);
 }
 
 void mstat_log_stacks_forget(void)

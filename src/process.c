@@ -604,21 +604,24 @@ static void put_fini(void)
 	char *e = tail;
 
 	mstat_counters_get(&c);
-	e = mstat_fmt_str(e, "allocations=");
-	e = mstat_fmt_u64(e, c.allocations);
-	e = mstat_fmt_str(e, " allocated=");
-	e = mstat_fmt_u64(e, c.allocated);
-	e = mstat_fmt_str(e, " deallocations=");
-	e = mstat_fmt_u64(e, c.deallocations);
-	e = mstat_fmt_str(e, " deallocated=");
-	e = mstat_fmt_u64(e, c.deallocated);
-	e = mstat_fmt_str(e, " in_use=");
-	e = mstat_fmt_i64(e, c.in_use);
-	e = mstat_fmt_str(e, " peak_in_use=");
-	e = mstat_fmt_i64(e, c.peak_in_use);
-	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		e = mstat_fmt_str(e, " maxrss=");
-		e = mstat_fmt_u64(e, (uint64_t)ru.ru_maxrss * 1024);
+	const struct {
+		const char *key;
+		int64_t v;
+	} kv[] = {
+		{ "allocations=", (int64_t)c.allocations },
+		{ " allocated=", (int64_t)c.allocated },
+		{ " deallocations=", (int64_t)c.deallocations },
+		{ " deallocated=", (int64_t)c.deallocated },
+		{ " in_use=", c.in_use },
+		{ " peak_in_use=", c.peak_in_use },
+		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024 : -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		if (kv[i].v < 0 && i == sizeof(kv) / sizeof(kv[0]) - 1)
+			break;	/* no maxrss */
+		e = mstat_fmt_str(e, kv[i].key);
+		e = mstat_fmt_i64(e, kv[i].v);
 	}
 	*e = '\0';
 	mstat_log_control("FINI", 0, 0, tail);
