@@ -134,6 +134,11 @@ static void h_cmdline(struct hbuf *h)
 
 /* Copies /proc/self/maps in whole lines, so that a stream batch never
  * splits one. */
+/* Copies /proc/self/maps in whole lines, at most MAPS_PIECE bytes a put,
+ * so that a stream batch (PIPE_BUF, with its "# PID" line) never splits
+ * one. */
+#define MAPS_PIECE 3968
+
 static void put_maps(const char *begin, const char *end)
 {
 	char buf[4096];
@@ -144,18 +149,20 @@ static void put_maps(const char *begin, const char *end)
 	mstat_log_put_locked(begin, strlen(begin));
 	if (fd >= 0) {
 		while ((n = read(fd, buf + len, sizeof(buf) - len)) > 0) {
-			char *nl;
-
 			len += (size_t)n;
-			nl = memrchr(buf, '\n', len);
-			if (!nl) {
-				if (len == sizeof(buf))
-					len = 0; /* a line longer than 4 KiB: drop it */
-				continue;
+			for (;;) {
+				char *nl = memrchr(buf, '\n', len < MAPS_PIECE ? len : MAPS_PIECE);
+				size_t piece;
+
+				if (!nl)
+					break;
+				piece = (size_t)(nl + 1 - buf);
+				mstat_log_put_locked(buf, piece);
+				len -= piece;
+				memmove(buf, nl + 1, len);
 			}
-			mstat_log_put_locked(buf, (size_t)(nl + 1 - buf));
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len);
+			if (len == sizeof(buf))
+				len = 0;	/* a line longer than 4 KiB: drop it */
 		}
 		close(fd);
 	}

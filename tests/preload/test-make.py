@@ -13,7 +13,7 @@ import subprocess
 from common import (PRELOAD, SRC_DIR, check, check_eq, check_logs, cleanup, env, fail, setup,
 		    skip, tmpdir)
 
-LINE_RE = re.compile(r'(\d+) (.*)$')
+LINE_RE = re.compile(r'(\d+)\s+(.*)$')
 RESUMED_RE = re.compile(r'<\.\.\. (\w+) resumed>(.*)$')
 RET_RE = re.compile(r'\)\s+= (-?\d+)')
 
