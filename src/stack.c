@@ -155,12 +155,10 @@ static int count_modules(struct dl_phdr_info *info, size_t size, void *arg)
 
 bool mstat_stack_modules_changed(void)
 {
-	static uint32_t countdown;
-
-	/* dl_iterate_phdr takes the loader lock: never from inside the
-	 * writer, and only every 1024th stack. */
-	if (__atomic_add_fetch(&countdown, 1, __ATOMIC_RELAXED) % 1024 != 1)
-		return false;
+	/* On every stack, so that a library's first frames already have
+	 * their MAPS: the unwinder takes the same loader lock per unwind, so
+	 * one more short dl_iterate_phdr costs little. Never from inside the
+	 * writer (the loader lock then nests inside ours). */
 	return mstat_stack_modules_changed_now();
 }
 

@@ -31,8 +31,7 @@ bool mstat_stack_want(size_t usable);
 int mstat_stack_capture(uintptr_t *frames, int max);
 
 /* Whether libraries were loaded or unloaded since the last call that said
- * so (the log then needs a new MAPS). The first checks every 1024th call,
- * the second at once. Never from inside the writer. */
+ * so (the log then needs a new MAPS). Never from inside the writer. */
 bool mstat_stack_modules_changed(void);
 bool mstat_stack_modules_changed_now(void);
 
