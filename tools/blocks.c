@@ -93,14 +93,26 @@ int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uin
 			*old = b->slot[i];
 			b->slot[i].usable = usable;
 			b->slot[i].req = req;
+			b->slot[i].stack = 0;
 			return 1;
 		}
 	}
 	b->slot[i].addr = addr;
 	b->slot[i].usable = usable;
 	b->slot[i].req = req;
+	b->slot[i].stack = 0;
 	b->count++;
 	return 0;
+}
+
+struct mstat_block *mstat_blocks_find(struct mstat_blocks *b, uint64_t addr)
+{
+	if (!addr)
+		return NULL;
+	for (size_t i = home(b, addr); b->slot[i].addr; i = (i + 1) & b->mask)
+		if (b->slot[i].addr == addr)
+			return &b->slot[i];
+	return NULL;
 }
 
 bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block *out)

@@ -16,6 +16,7 @@ struct mstat_block {
 	uint64_t addr;		/* 0: empty slot */
 	uint64_t usable;
 	uint64_t req;
+	uint32_t stack;		/* the image's stack index + 1, 0 for none (stacks.h) */
 };
 
 struct mstat_blocks {
@@ -36,6 +37,9 @@ void mstat_blocks_reset(struct mstat_blocks *b);
  * sizes go to *old, the new ones replace them), or -ENOMEM. */
 int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uint64_t req,
 		     struct mstat_block *old);
+
+/* The live block at addr, or NULL. */
+struct mstat_block *mstat_blocks_find(struct mstat_blocks *b, uint64_t addr);
 
 /* Removes addr; true and its sizes in *out when it was live (never for 0). */
 bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block *out);

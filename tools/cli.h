@@ -28,13 +28,21 @@ struct mstat_report_opts {
 	bool stats;
 	bool quiet;		/* no problem messages */
 	long launched;		/* run: the command's pid */
+	bool stacks;		/* call-stack reports */
+	const char *collapsed;	/* write collapsed stacks here */
+	int collapsed_metric;	/* enum mstat_metric */
+	long pid;		/* stacks of this process only; -1: all */
+	unsigned stack_depth;	/* frames per stack in text */
+	unsigned njobs;		/* --jobs */
+	unsigned jobs[8];
 };
 
 /* Long options shared by run and report, and their handler: 1 when opt
  * was one of them, 0 when not, -1 on a bad argument (reported). */
 enum {
 	OPT_JSON = 0x100, OPT_HTML, OPT_TOP, OPT_OUTPUT, OPT_PROGRESS, OPT_NO_PROGRESS,
-	OPT_THREADS, OPT_STATS, OPT_HELP, OPT_QUIET,
+	OPT_THREADS, OPT_STATS, OPT_HELP, OPT_QUIET, OPT_STACKS, OPT_COLLAPSED,
+	OPT_COLLAPSED_METRIC, OPT_PID, OPT_STACK_DEPTH, OPT_JOBS,
 };
 #define MSTAT_REPORT_LONGOPTS                                              \
 	{ "json", no_argument, NULL, OPT_JSON },                           \
@@ -46,6 +54,12 @@ enum {
 	{ "threads", required_argument, NULL, OPT_THREADS },               \
 	{ "stats", no_argument, NULL, OPT_STATS },                         \
 	{ "quiet", no_argument, NULL, OPT_QUIET },                         \
+	{ "stacks", no_argument, NULL, OPT_STACKS },                       \
+	{ "collapsed", required_argument, NULL, OPT_COLLAPSED },           \
+	{ "collapsed-metric", required_argument, NULL, OPT_COLLAPSED_METRIC }, \
+	{ "pid", required_argument, NULL, OPT_PID },                       \
+	{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },       \
+	{ "jobs", required_argument, NULL, OPT_JOBS },                     \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 void mstat_report_opts_init(struct mstat_report_opts *o);

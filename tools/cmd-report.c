@@ -15,6 +15,9 @@
 
 #include "load.h"
 #include "report.h"
+#include "stacks.h"
+#include "stackview.h"
+#include "symbols.h"
 #include "tree.h"
 
 void mstat_report_opts_init(struct mstat_report_opts *o)
@@ -22,6 +25,30 @@ void mstat_report_opts_init(struct mstat_report_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->top = 10;
 	o->progress = -1;
+	o->pid = -1;
+	o->stack_depth = 8;
+}
+
+/* "2,4,8" */
+static int jobs_arg(struct mstat_report_opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	o->njobs = 0;
+	while (*p && o->njobs < 8) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || !v || v > 4096 || (*end && *end != ','))
+			break;
+		o->jobs[o->njobs++] = (unsigned)v;
+		p = *end ? end + 1 : end;
+	}
+	if (*p || !o->njobs) {
+		fprintf(stderr, "malloc-stat: --jobs wants numbers like 2,4,8 (at most 8), not '%s'\n", arg);
+		return -1;
+	}
+	return 1;
 }
 
 static int uint_arg(const char *name, const char *arg, unsigned *out)
@@ -51,8 +78,57 @@ int mstat_report_opt(struct mstat_report_opts *o, int opt, const char *arg)
 	case OPT_NO_PROGRESS: o->progress = 0; return 1;
 	case OPT_STATS: o->stats = true; return 1;
 	case OPT_QUIET: o->quiet = true; return 1;
+	case OPT_STACKS: o->stacks = true; return 1;
+	case OPT_COLLAPSED: o->collapsed = arg; return 1;
+	case OPT_STACK_DEPTH: return uint_arg("stack-depth", arg, &o->stack_depth);
+	case OPT_JOBS: return jobs_arg(o, arg);
+	case OPT_PID: {
+		unsigned v;
+
+		if (uint_arg("pid", arg, &v) < 0)
+			return -1;
+		o->pid = (long)v;
+		return 1;
+	}
+	case OPT_COLLAPSED_METRIC: {
+		enum mstat_metric m;
+
+		if (mstat_metric_parse(arg, &m) < 0) {
+			fprintf(stderr, "malloc-stat: --collapsed-metric wants bytes, calls, peak or leaked, not '%s'\n",
+				arg);
+			return -1;
+		}
+		o->collapsed_metric = (int)m;
+		return 1;
+	}
 	default: return 0;
 	}
+}
+
+static int text_and_stacks(const struct mstat_report *r, FILE *out)
+{
+	int e = mstat_report_text(r, out);
+
+	if (r->stacks)
+		mstat_stackview_text(r->stacks, out, r->top);
+	return e < 0 || ferror(out) ? -5 : 0;
+}
+
+static int collapsed_to(const char *path, const struct mstat_stackview *v, enum mstat_metric m)
+{
+	FILE *f = fopen(path, "we");
+	int e;
+
+	if (!f) {
+		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	e = mstat_stackview_collapsed(v, f, m);
+	if (fclose(f) != 0 || e < 0) {
+		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
 }
 
 static int write_to(const char *path, const struct mstat_report *r,
@@ -95,8 +171,16 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 	};
 	struct mstat_set set = { 0 };
 	struct mstat_report r = { 0 };
+	struct mstat_stackdb db;
+	struct mstat_stackview sv = { 0 };
+	bool stacks = o->stacks || o->collapsed;
 	int code = MSTAT_EXIT_OK, e;
 
+	if (stacks) {
+		if (mstat_stackdb_init(&db, o->pid) < 0)
+			goto nomem;
+		lo.stacks = &db;
+	}
 	e = mstat_load(&set, inputs, n, &lo);
 	if (e == -ENOMEM)
 		goto nomem;
@@ -114,20 +198,34 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 		goto out;
 	}
 	set.launched = o->launched;
+	r.njobs = o->njobs;
+	memcpy(r.jobs, o->jobs, sizeof(r.jobs));
 	if (mstat_tree_build(&set, lo.msgs) < 0 || mstat_report_build(&r, &set) < 0)
 		goto nomem;
 	r.inputs = inputs;
 	r.ninputs = n;
 	r.log_dir = log_dir;
 	r.top = o->top;
+	if (stacks) {
+		if (mstat_stackview_build(&sv, &db, o->stack_depth) < 0)
+			goto nomem;
+		if (o->stats)
+			fprintf(stderr, "malloc-stat: symbolized %zu frames (%zu distinct addresses) in %.3f s: %.0f frames/s\n",
+				sv.frames, sv.lookups, sv.seconds,
+				(double)sv.frames / (sv.seconds > 0 ? sv.seconds : 1e-9));
+		if (o->stacks)
+			r.stacks = &sv;
+		if (o->collapsed && collapsed_to(o->collapsed, &sv, (enum mstat_metric)o->collapsed_metric) < 0)
+			code = MSTAT_EXIT_NOLOGS;
+	}
 	if (o->output) {
 		r.width = 120;
-		if (write_to(o->output, &r, o->json ? mstat_report_json : mstat_report_text) < 0)
+		if (write_to(o->output, &r, o->json ? mstat_report_json : text_and_stacks) < 0)
 			code = MSTAT_EXIT_NOLOGS;
 	} else {
 		r.width = width_of(out);
 		fflush(stderr);
-		if ((o->json ? mstat_report_json : mstat_report_text)(&r, out) < 0 || fflush(out)) {
+		if ((o->json ? mstat_report_json : text_and_stacks)(&r, out) < 0 || fflush(out)) {
 			fprintf(stderr, "malloc-stat: cannot write the report: %s\n", strerror(errno));
 			code = MSTAT_EXIT_NOLOGS;
 		}
@@ -141,6 +239,11 @@ nomem:
 out:
 	mstat_report_free(&r);
 	mstat_set_free(&set);
+	if (stacks) {
+		mstat_stackview_free(&sv);
+		mstat_symbols_free(&db);
+		mstat_stackdb_free(&db);
+	}
 	return code;
 }
 
@@ -158,6 +261,17 @@ static void report_usage(FILE *out)
 	      "      --threads N     reader threads (default: one per CPU)\n"
 	      "      --stats         print the reading speed on stderr\n"
 	      "      --quiet         no messages about problems in the logs\n"
+	      "      --jobs N,...    the parallel-jobs estimate for these N (default 2,4,8)\n\n"
+	      "Call stacks (logs made with MALLOC_STAT_BACKTRACE=DEPTH):\n"
+	      "      --stacks        per executable: leaks by allocation stack, top sites by\n"
+	      "                      bytes, by calls and by contribution to the heap's peak\n"
+	      "      --pid PID       stacks of that process only, not of all processes of\n"
+	      "                      the same executable\n"
+	      "      --stack-depth N frames shown per stack (default 8, 0: all)\n"
+	      "      --collapsed FILE  write collapsed stacks (cmd;outer;...;inner VALUE) for\n"
+	      "                      flamegraph.pl, inferno or speedscope\n"
+	      "      --collapsed-metric bytes|calls|peak|leaked  their value (default bytes\n"
+	      "                      allocated); sampled logs give scaled estimates\n"
 	      "      --help\n", out);
 }
 

@@ -28,7 +28,9 @@ static void run_usage(FILE *out)
 	      "                        path ending in '/' gets PREFIX/log); default: a fresh\n"
 	      "                        directory $TMPDIR/malloc-stat.XXXXXX\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
-	      "      --stats, --quiet  as for `malloc-stat report`\n"
+	      "      --stats, --quiet, --jobs N,..., --stacks, --pid PID, --stack-depth N,\n"
+	      "      --collapsed FILE, --collapsed-metric M\n"
+	      "                        as for `malloc-stat report`\n"
 	      "      --help\n", out);
 }
 

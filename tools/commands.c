@@ -50,7 +50,8 @@ int mstat_commands(const struct mstat_set *set, struct mstat_command **out, size
 		struct mstat_command *c;
 
 		if (!nc || strcmp(v[nc - 1].name, name)) {
-			v[nc] = (struct mstat_command){ .name = name, .peak_image = ix[i] };
+			v[nc] = (struct mstat_command){ .name = name, .peak_image = ix[i],
+							.total_image = ix[i], .rss_image = ix[i] };
 			nc++;
 		}
 		c = &v[nc - 1];
@@ -68,6 +69,16 @@ int mstat_commands(const struct mstat_set *set, struct mstat_command **out, size
 			c->leaked_bytes += im->live_bytes;
 		}
 		c->died += im->end == MSTAT_END_DIED;
+		if ((int64_t)im->anon_peak > c->anon_max)
+			c->anon_max = (int64_t)im->anon_peak;
+		if (im->total_peak > c->total_max) {
+			c->total_max = im->total_peak;
+			c->total_image = ix[i];
+		}
+		if ((int64_t)im->rss_peak > c->rss_max) {
+			c->rss_max = (int64_t)im->rss_peak;
+			c->rss_image = ix[i];
+		}
 	}
 	qsort(v, nc, sizeof(*v), cmp_peak);
 	free(ix);

@@ -19,6 +19,10 @@ struct mstat_command {
 	long peak_image;	/* the image with the highest peak */
 	uint64_t leaked_blocks, leaked_bytes;
 	size_t died;		/* images with no FINI nor exec */
+	/* the highest per image of: anonymous mappings, heap + anonymous at
+	 * one moment, resident size (rss_peak, set by report.c) */
+	int64_t anon_max, total_max, rss_max;
+	long total_image, rss_image;
 };
 
 /* Fills *out (malloc'd) sorted by summed peak, largest first. 0 or -ENOMEM. */

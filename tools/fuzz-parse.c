@@ -9,18 +9,28 @@
 
 #include "blocks.h"
 #include "parse.h"
+#include "stacks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct mstat_blocks tab;
+	static struct mstat_stackdb db;
+	static int runs;
 	struct mstat_image im;
 
 	if (!tab.slot && mstat_blocks_init(&tab) < 0)
 		return 0;
+	/* Stacks on, the per-executable tables emptied now and then. */
+	if (runs++ % 256 == 0) {
+		if (runs > 1)
+			mstat_stackdb_free(&db);
+		if (mstat_stackdb_init(&db, -1) < 0)
+			return 0;
+	}
 	mstat_image_init(&im);
-	(void)mstat_parse(&im, (const char *)data, size, &tab);
+	(void)mstat_parse_stacks(&im, (const char *)data, size, &tab, &db);
 	/* The counters the report prints must hold together. */
 	if (im.valid && (im.live_blocks > im.allocs || im.live_bytes > im.alloc_bytes ||
 			 im.frees > im.allocs + im.inh_frees + im.unknown_frees))

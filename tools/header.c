@@ -176,6 +176,15 @@ int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, ui
 		im->argv = a;
 		im->argv_len = len;
 		im->argc = n;
+	} else if (KEY("STACKS")) {
+		const char *s2 = memchr(v, ' ', (size_t)(eol - v));
+
+		if (!s2 || !num(v, s2, &x) || !num(s2 + 1, eol, &y) || x > 1024) {
+			mstat_diag_add(&im->diag, line, "bad STACKS header value");
+			return 0;
+		}
+		im->stack_depth = (unsigned)x;
+		im->stack_sample = y;
 	} else if (KEY("MAPS")) {
 		return 1;
 	} else if (KEY("END")) {

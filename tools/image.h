@@ -35,13 +35,25 @@ enum mstat_rel {
 	MSTAT_REL_EXEC,		/* the next image of the same process */
 };
 
-/* Own live bytes of an image in one tick of the coarse clock: the highest
+/* The curves the reports draw over time, per image: own heap (blocks it
+ * allocated itself), anonymous mappings, the two summed (at each event,
+ * not the sum of their highs), and the resident size of the last RSS
+ * entry. */
+enum mstat_series {
+	MSTAT_HEAP,
+	MSTAT_ANON,
+	MSTAT_TOTAL,
+	MSTAT_RSS,
+	MSTAT_NSERIES,
+};
+
+/* An image in one tick of the coarse clock: for each curve the highest
  * level reached in it and the level at its end (kept until the next
  * sample). */
 struct mstat_sample {
 	uint64_t t;
-	int64_t max;
-	int64_t end;
+	int64_t max[MSTAT_NSERIES];
+	int64_t end[MSTAT_NSERIES];
 };
 
 /* A FORK entry: a child this image made. */
@@ -75,6 +87,8 @@ struct mstat_image {
 	uint64_t origin_off;
 	uint64_t inherited;
 	char *exe, *cwd;
+	unsigned stack_depth;	/* STACKS: 0 without call stacks */
+	uint64_t stack_sample;
 	char *argv;		/* arguments, each NUL-terminated, back to back */
 	size_t argv_len;
 	unsigned argc;
@@ -86,8 +100,14 @@ struct mstat_image {
 	uint64_t inh_frees, inh_free_bytes;	/* of inherited blocks */
 	uint64_t unknown_frees, unknown_free_bytes;	/* in gaps */
 	uint64_t log_off, lost;	/* LOG 0 entries, LOST events */
-	uint64_t mmaps, mmap_bytes, munmaps;	/* anonymous mappings */
+	uint64_t mmaps, mmap_bytes, munmaps, mremaps;	/* anonymous mappings */
+	uint64_t anon_end, anon_peak;	/* live anonymous bytes: at the end, highest */
+	uint64_t reserved_peak;	/* PROT_NONE mappings: address space only */
+	int64_t total_peak;	/* in_use + anonymous, highest at any event */
 	uint64_t rss_max, maxrss;	/* RSS entries' highest; FINI's maxrss */
+	uint64_t rss_samples;	/* RSS entries */
+	uint64_t rss_peak;	/* the peak resident size reported (report.c) */
+	bool rss_from_maxrss;	/* rss_peak is FINI's maxrss */
 	bool has_init, has_fini, fini_mismatch;
 	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
 	enum mstat_end end;

@@ -35,6 +35,7 @@ struct item {
 
 struct job {
 	struct mstat_set *set;
+	struct mstat_stackdb *db;
 	struct item *items;	/* in schedule order */
 	size_t nitems;
 	size_t next;		/* atomic */
@@ -346,7 +347,7 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab, 
 	if (len == UINT64_MAX)
 		len = (uint64_t)st.st_size;
 	if (!len) {
-		r = mstat_parse(im, "", 0, tab);
+		r = mstat_parse_stacks(im, "", 0, tab, j->db);
 		goto out;
 	}
 	if (len <= SMALL_FILE && buf) {
@@ -357,7 +358,7 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab, 
 			mstat_diag_add(&im->diag, 0, "cannot read: %s", strerror(errno));
 			goto out;
 		}
-		r = mstat_parse(im, buf, (size_t)n, tab);
+		r = mstat_parse_stacks(im, buf, (size_t)n, tab, j->db);
 		goto parsed;
 	}
 	moff = it->off & ~(uint64_t)4095;
@@ -368,7 +369,7 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab, 
 		goto out;
 	}
 	(void)madvise(map, len + delta, MADV_SEQUENTIAL);
-	r = mstat_parse(im, (const char *)map + delta, len, tab);
+	r = mstat_parse_stacks(im, (const char *)map + delta, len, tab, j->db);
 	munmap(map, len + delta);
 parsed:
 	if (r == -ENOMEM)
@@ -422,7 +423,7 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	       const struct mstat_load_opts *o)
 {
 	struct list l = { 0 };
-	struct job j = { .set = set };
+	struct job j = { .set = set, .db = o->stacks };
 	pthread_t tid[8];
 	unsigned nt = o->threads, started = 0;
 	uint64_t total = 0;

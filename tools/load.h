@@ -34,6 +34,7 @@ struct mstat_load_opts {
 	unsigned threads;	/* 0: one per online CPU, at most 8 */
 	bool progress;		/* a progress line on stderr after a moment */
 	FILE *msgs;		/* problems go here, in file order (NULL: none) */
+	struct mstat_stackdb *stacks;	/* gather call stacks here (NULL: skip them) */
 };
 
 /*

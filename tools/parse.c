@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "header.h"
+#include "ranges.h"
+#include "stacks.h"
 
 struct state {
 	struct mstat_image *im;
@@ -23,8 +25,13 @@ struct state {
 	bool gap;		/* LOG 0 or LOST seen: unknown frees are expected */
 	bool have_t;
 	uint64_t t;		/* current tick */
-	int64_t tmax;		/* own live bytes: highest in the tick */
-	int64_t level;		/* own live bytes now */
+	int64_t cur[MSTAT_NSERIES];	/* each curve now (HEAP: own live bytes) */
+	int64_t tmax[MSTAT_NSERIES];	/* each curve's highest in the tick */
+	struct mstat_ranges anon;	/* anonymous mappings */
+	struct mstat_istacks *is;	/* call stacks, when wanted and logged */
+	bool pending;		/* an allocation waits for its stack line */
+	bool maps_open;		/* inside a MAPS entry */
+	uint64_t pend_addr, pend_usable;
 };
 
 static const unsigned char hexval[256] = {
@@ -94,11 +101,12 @@ static void sample_push(struct state *s)
 {
 	struct mstat_image *im = s->im;
 	struct mstat_sample *last = im->nsamples ? &im->samples[im->nsamples - 1] : NULL;
+	bool same = true;
 
 	/* A tick that changed nothing continues the step before it. */
-	if (last && last->end == s->level && s->tmax == s->level)
-		return;
-	if (!last && s->level == 0 && s->tmax == 0)
+	for (unsigned k = 0; k < MSTAT_NSERIES; k++)
+		same = same && s->tmax[k] == s->cur[k] && (last ? last->end[k] : 0) == s->cur[k];
+	if (same)
 		return;
 	if (im->nsamples == im->samples_cap) {
 		size_t cap = im->samples_cap ? im->samples_cap * 2 : 64;
@@ -111,7 +119,10 @@ static void sample_push(struct state *s)
 		im->samples = n;
 		im->samples_cap = cap;
 	}
-	im->samples[im->nsamples++] = (struct mstat_sample){ s->t, s->tmax, s->level };
+	last = &im->samples[im->nsamples++];
+	last->t = s->t;
+	memcpy(last->max, s->tmax, sizeof(last->max));
+	memcpy(last->end, s->cur, sizeof(last->end));
 }
 
 static inline void tick(struct state *s, uint64_t t)
@@ -127,7 +138,41 @@ static inline void tick(struct state *s, uint64_t t)
 		return;
 	sample_push(s);
 	s->t = t;
-	s->tmax = s->level;
+	memcpy(s->tmax, s->cur, sizeof(s->tmax));
+}
+
+/* The heap or the mappings grew: the highs of the tick and of the image. */
+static inline void grew(struct state *s)
+{
+	struct mstat_image *im = s->im;
+	int64_t total = im->in_use + s->cur[MSTAT_ANON];
+
+	if (s->cur[MSTAT_HEAP] > s->tmax[MSTAT_HEAP])
+		s->tmax[MSTAT_HEAP] = s->cur[MSTAT_HEAP];
+	if (s->cur[MSTAT_TOTAL] > s->tmax[MSTAT_TOTAL])
+		s->tmax[MSTAT_TOTAL] = s->cur[MSTAT_TOTAL];
+	if (total > im->total_peak)
+		im->total_peak = total;
+}
+
+static void anon_changed(struct state *s, int r)
+{
+	struct mstat_image *im = s->im;
+	int64_t a = (int64_t)s->anon.bytes[MSTAT_RANGE_ANON];
+
+	if (r < 0) {
+		s->err = r;
+		return;
+	}
+	s->cur[MSTAT_TOTAL] += a - s->cur[MSTAT_ANON];
+	s->cur[MSTAT_ANON] = a;
+	if (a > s->tmax[MSTAT_ANON])
+		s->tmax[MSTAT_ANON] = a;
+	if ((uint64_t)a > im->anon_peak)
+		im->anon_peak = (uint64_t)a;
+	if (s->anon.bytes[MSTAT_RANGE_RESERVED] > im->reserved_peak)
+		im->reserved_peak = s->anon.bytes[MSTAT_RANGE_RESERVED];
+	grew(s);
 }
 
 static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64_t req)
@@ -143,8 +188,11 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 	im->allocs++;
 	im->alloc_bytes += usable;
 	im->in_use = add(im->in_use, usable);
-	if (im->in_use > im->peak)
+	if (im->in_use > im->peak) {
 		im->peak = im->in_use;
+		if (s->is)
+			s->is->peak_ev = s->is->ev;
+	}
 	if (!addr) {
 		mstat_diag_add(&im->diag, s->line, "allocation at address 0");
 		return;
@@ -157,17 +205,64 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 	if (r) {
 		/* Its free was never logged: forget the old block. */
 		mstat_diag_add(&im->diag, s->line, "allocation of a block already live");
+		if (s->is && old.stack)
+			mstat_istacks_free(s->is, old.stack - 1, old.usable);
 		im->live_blocks--;
 		im->live_bytes -= old.usable;
 		im->live_req -= old.req;
-		s->level = sub(s->level, old.usable);
+		s->cur[MSTAT_HEAP] = sub(s->cur[MSTAT_HEAP], old.usable);
+		s->cur[MSTAT_TOTAL] = sub(s->cur[MSTAT_TOTAL], old.usable);
 	}
 	im->live_blocks++;
 	im->live_bytes += usable;
 	im->live_req += req;
-	s->level = add(s->level, usable);
-	if (s->level > s->tmax)
-		s->tmax = s->level;
+	s->cur[MSTAT_HEAP] = add(s->cur[MSTAT_HEAP], usable);
+	s->cur[MSTAT_TOTAL] = add(s->cur[MSTAT_TOTAL], usable);
+	grew(s);
+	if (s->is) {
+		s->pending = true;
+		s->pend_addr = addr;
+		s->pend_usable = usable;
+	}
+}
+
+/* The allocation's stack: idx, or none (SIZE_MAX) when the entry had no
+ * stack line. Sampled logs leave most allocations without one: those are
+ * stood for by the sampled ones. */
+static void attach(struct state *s, size_t idx)
+{
+	struct mstat_block *b;
+
+	s->pending = false;
+	if (idx == SIZE_MAX) {
+		if (s->is->sample)
+			return;
+		idx = 0;
+	}
+	b = mstat_blocks_find(s->tab, s->pend_addr);
+	if (!b)
+		return;
+	b->stack = (uint32_t)idx + 1;
+	mstat_istacks_alloc(s->is, (uint32_t)idx, s->pend_usable);
+}
+
+static void stack_line(struct state *s, const char *p, const char *eol)
+{
+	long idx = mstat_istacks_line(s->is, p, eol);
+
+	if (s->is->err) {
+		s->err = s->is->err;
+		return;
+	}
+	if (idx == -2) {
+		mstat_diag_add(&s->im->diag, s->line, "bad stack line");
+		idx = 0;
+	} else if (idx == -1) {
+		mstat_diag_add(&s->im->diag, s->line, "stack id used before its frames");
+		idx = 0;
+	}
+	if (s->pending)
+		attach(s, (size_t)idx);
 }
 
 static inline void release(struct state *s, uint64_t addr, uint64_t usable)
@@ -183,10 +278,13 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 	im->free_bytes += usable;
 	im->in_use = sub(im->in_use, usable);
 	if (mstat_blocks_take(s->tab, addr, &b)) {
+		if (s->is && b.stack)
+			mstat_istacks_free(s->is, b.stack - 1, b.usable);
 		im->live_blocks--;
 		im->live_bytes -= b.usable;
 		im->live_req -= b.req;
-		s->level = sub(s->level, b.usable);
+		s->cur[MSTAT_HEAP] = sub(s->cur[MSTAT_HEAP], b.usable);
+		s->cur[MSTAT_TOTAL] = sub(s->cur[MSTAT_TOTAL], b.usable);
 		return;
 	}
 	if (s->fork_child) {
@@ -298,6 +396,8 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			p++;
 	tl = (size_t)(p - t);
 
+	if (s->is)
+		s->is->ev++;
 	/* The hot two first. */
 	if (tl == 6 && !memcmp(t, "malloc", 6)) {
 		FIELD(dec, a);
@@ -340,19 +440,51 @@ static const char *entry(struct state *s, const char *p, const char *end)
 	} else if (IS("mmap")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
-		im->mmaps++;
-		im->mmap_bytes += a;
-	} else if (IS("munmap") || IS("mremap")) {
+		/* PROT and FLAGS; a preload of 1.0.0 wrote neither. */
+		c = 3;
+		if (*p == ' ') {
+			FIELD(dec, c);
+			FIELD(hex, d);
+		}
+		if (a > SIZE_MAX_PLAUSIBLE) {
+			mstat_diag_add(&im->diag, s->line, "implausible mapping size skipped");
+		} else {
+			im->mmaps++;
+			im->mmap_bytes += a;
+			anon_changed(s, mstat_ranges_map(&s->anon, b, a, c ? MSTAT_RANGE_ANON :
+							 MSTAT_RANGE_RESERVED));
+		}
+	} else if (IS("munmap")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
-		im->munmaps += tl == 6;
+		im->munmaps++;
+		anon_changed(s, mstat_ranges_unmap(&s->anon, b, a > SIZE_MAX_PLAUSIBLE ?
+						   SIZE_MAX_PLAUSIBLE : a));
+	} else if (IS("mremap")) {
+		FIELD(dec, a);
+		FIELD(hex, b);
+		FIELD(hex, c);
+		FIELD(dec, d);
+		im->mremaps++;
+		if (a > SIZE_MAX_PLAUSIBLE || d > SIZE_MAX_PLAUSIBLE)
+			mstat_diag_add(&im->diag, s->line, "implausible mapping size skipped");
+		else
+			anon_changed(s, mstat_ranges_remap(&s->anon, b, a, c, d));
 	} else if (IS("RSS")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
+		im->rss_samples++;
 		if (a > im->rss_max)
 			im->rss_max = a;
+		s->cur[MSTAT_RSS] = (int64_t)a;
+		if ((int64_t)a > s->tmax[MSTAT_RSS])
+			s->tmax[MSTAT_RSS] = (int64_t)a;
 	} else if (IS("MAPS")) {
-		/* The maps lines follow inside the entry: skipped as such. */
+		/* The maps lines follow inside the entry. */
+		if (s->is) {
+			mstat_istacks_maps_clear(s->is);
+			s->maps_open = true;
+		}
 	} else if (IS("INIT") || IS("FORK") || IS("EXEC") || IS("EXEC-FAILED") || IS("LOG") ||
 		   IS("LOST") || IS("FINI")) {
 		FIELD(dec, a);
@@ -422,6 +554,8 @@ static const char *header(struct state *s, const char *p, const char *end)
 		if (maps) {
 			if (eol - p == 10 && !memcmp(p, "# END MAPS", 10))
 				maps = false;
+			else if (s->is)
+				mstat_istacks_maps_line(s->is, p, eol);
 		} else if (p[0] == '#' && p[1] == ' ') {
 			int r = mstat_header_line(im, p + 2, eol, s->line);
 
@@ -440,9 +574,10 @@ static const char *header(struct state *s, const char *p, const char *end)
 	return p;
 }
 
-static int parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab)
+static int parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab,
+		 struct mstat_istacks *is)
 {
-	struct state s = { .im = im, .tab = tab };
+	struct state s = { .im = im, .tab = tab, .is = is };
 	const char *nul = memchr(buf, '\0', len), *end, *p, *eol;
 	int v;
 
@@ -495,7 +630,11 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		im->inherited = 0;
 	}
 	if (s.fork_child)
-		im->in_use = im->peak = (int64_t)im->inherited;
+		im->in_use = im->peak = im->total_peak = (int64_t)im->inherited;
+	if (s.is && !im->stack_depth)
+		s.is = NULL;	/* no stacks in this log */
+	if (s.is)
+		s.is->sample = im->stack_sample;
 
 	bool open = false;
 
@@ -503,12 +642,28 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		s.line++;
 		if (p[0] == '-' && p[1] == '\n') {
 			open = false;
+			if (s.pending)
+				attach(&s, SIZE_MAX);
+			if (s.maps_open)
+				mstat_istacks_maps_done(s.is);
+			s.maps_open = false;
 			p += 2;
 		} else if (p[0] == '+' && p[1] == ' ') {
 			if (open)
 				mstat_diag_add(&im->diag, s.line - 1, "entry not closed by '-'");
+			if (s.pending)
+				attach(&s, SIZE_MAX);
+			s.maps_open = false;
 			open = true;
 			p = entry(&s, p + 2, end);
+		} else if (s.is && open && p[0] == '@' && p[1] == ' ') {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			stack_line(&s, p + 2, eol);
+			p = eol + 1;
+		} else if (s.maps_open && open) {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			mstat_istacks_maps_line(s.is, p, eol);
+			p = eol + 1;
 		} else if (open || p[0] == '#') {
 			/* Lines inside an entry (call stacks, later) and
 			 * comments: not ours to read. */
@@ -518,8 +673,12 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 			p = skip_line(p, end);
 		}
 	}
-	if (s.err)
+	if (s.pending)
+		attach(&s, SIZE_MAX);
+	if (s.err) {
+		mstat_ranges_free(&s.anon);
 		return s.err;
+	}
 	if (end < buf + len)
 		mstat_diag_add(&im->diag, s.line + 1, "last line cut short (ignored)");
 	if (!s.have_t) {
@@ -528,8 +687,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		im->t_first = im->mono_ns;
 	}
 	sample_push(&s);
+	mstat_ranges_free(&s.anon);
 	if (s.err)
 		return s.err;
+	im->anon_end = (uint64_t)s.cur[MSTAT_ANON];
 	im->t_last = s.t;
 	im->lines = s.line;
 	im->whole = (uint64_t)(end - buf);
@@ -539,8 +700,18 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 
 int mstat_parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab)
 {
-	int r = parse(im, buf, len, tab);
+	return mstat_parse_stacks(im, buf, len, tab, NULL);
+}
 
+int mstat_parse_stacks(struct mstat_image *im, const char *buf, size_t len,
+		       struct mstat_blocks *tab, struct mstat_stackdb *db)
+{
+	struct mstat_istacks is;
+	bool on = db && mstat_istacks_begin(&is, db, 0) == 0;
+	int r = parse(im, buf, len, tab, on ? &is : NULL);
+
+	if (on)
+		mstat_istacks_end(&is, im, r == 0 && im->stack_depth);
 	mstat_blocks_reset(tab);
 	return r;
 }

@@ -23,4 +23,10 @@
  */
 int mstat_parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab);
 
+/* The same, with call stacks gathered into db (NULL: none) when the log
+ * has them. */
+struct mstat_stackdb;
+int mstat_parse_stacks(struct mstat_image *im, const char *buf, size_t len,
+		       struct mstat_blocks *tab, struct mstat_stackdb *db);
+
 #endif

@@ -82,19 +82,45 @@ static double byte_step(double max)
 	return nice_step(max / unit) * unit;
 }
 
+/* The highest of curve c over each group of step bins. */
+static int64_t group_max(const struct mstat_timeline *tl, unsigned c, size_t i, size_t step)
+{
+	int64_t m = 0;
+
+	for (size_t k = i * step; k < (i + 1) * step && k < tl->nbins; k++)
+		if (tl->curve[c][k] > m)
+			m = tl->curve[c][k];
+	return m;
+}
+
+static const struct {
+	const char *id, *name, *stroke, *fill;
+} curves[MSTAT_NSERIES] = {
+	[MSTAT_HEAP] = { "heap-line", "malloc heap", "#3478c8", "rgba(52,120,200,0.25)" },
+	[MSTAT_ANON] = { "anon-line", "anonymous mmap", "#d08a1c", "none" },
+	[MSTAT_TOTAL] = { "total-area", "heap + anonymous mmap", "#bbb", "rgba(160,160,160,0.18)" },
+	[MSTAT_RSS] = { "rss-line", "resident", "#2a9d4b", "none" },
+};
+
 static void chart(const struct mstat_report *r, FILE *out)
 {
+	static const unsigned order[] = { MSTAT_TOTAL, MSTAT_HEAP, MSTAT_ANON, MSTAT_RSS };
 	const struct mstat_timeline *tl = &r->tl;
 	size_t step = (tl->nbins + POINTS - 1) / POINTS, np;
 	double dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
-	double ymax = tl->peak > 0 ? (double)tl->peak * 1.08 : 1024, ys, xs;
+	double ymax = 0, ys, xs;
 	double pw = W - ML - MR, ph = H - MT - MB;
+	bool more = r->have_anon || r->have_rss;
 	char b[MSTAT_UNIT_LEN];
 
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++)
+		if ((double)tl->cpeak[c] > ymax && (more || c == MSTAT_HEAP))
+			ymax = (double)tl->cpeak[c];
+	ymax = ymax > 0 ? ymax * 1.08 : 1024;
 	if (!step)
 		step = 1;
 	np = (tl->nbins + step - 1) / step;
-	fprintf(out, "<svg id=heap-chart xmlns='http://www.w3.org/2000/svg' width=%d height=%d viewBox='0 0 %d %d' role=img aria-label='heap in use by the whole tree over time'>\n",
+	fprintf(out, "<svg id=heap-chart xmlns='http://www.w3.org/2000/svg' width=%d height=%d viewBox='0 0 %d %d' role=img aria-label='memory of the whole tree over time'>\n",
 		W, H, W, H);
 	fprintf(out, "<rect x=%d y=%d width=%.0f height=%.0f fill='#fafafa' stroke='#ccc'/>\n", ML, MT,
 		pw, ph);
@@ -114,47 +140,73 @@ static void chart(const struct mstat_report *r, FILE *out)
 	}
 	fprintf(out, "<text x=%.0f y=%d text-anchor=middle>time since the first process started</text>\n",
 		ML + pw / 2, H - 4);
-	/* A step line, highest of each group of bins. */
-	fprintf(out, "<path id=heap-line fill='rgba(52,120,200,0.25)' stroke='#3478c8' stroke-width=1.2 d='M%d %.1f", ML,
-		MT + ph);
-	for (size_t i = 0; i < np; i++) {
-		int64_t m = 0;
+	/* Step lines, highest of each group of bins; the heap and the total
+	 * filled down to the axis. */
+	for (unsigned o = 0; o < MSTAT_NSERIES; o++) {
+		unsigned c = order[o];
+		bool fill = strcmp(curves[c].fill, "none") != 0;
 
-		for (size_t k = i * step; k < (i + 1) * step && k < tl->nbins; k++)
-			if (tl->total[k] > m)
-				m = tl->total[k];
-		double x0 = ML + (double)i / (double)np * pw, x1 = ML + (double)(i + 1) / (double)np * pw;
-		double y = MT + ph - (double)m / ymax * ph;
+		if (!more && c != MSTAT_HEAP)
+			continue;
+		if (c == MSTAT_RSS && !r->have_rss)
+			continue;
+		fprintf(out, "<path id=%s fill='%s' stroke='%s' stroke-width=%s d='M%d %.1f", curves[c].id,
+			curves[c].fill, curves[c].stroke, c == MSTAT_TOTAL ? "0.8" : "1.4", ML, MT + ph);
+		for (size_t i = 0; i < np; i++) {
+			double x0 = ML + (double)i / (double)np * pw, x1 = ML + (double)(i + 1) / (double)np * pw;
+			double y = MT + ph - (double)group_max(tl, c, i, step) / ymax * ph;
 
-		fprintf(out, " L%.1f %.1f L%.1f %.1f", x0, y, x1, y);
+			fprintf(out, "%s%.1f %.1f L%.1f %.1f", i || fill ? " L" : " M", x0, y, x1, y);
+		}
+		if (fill)
+			fprintf(out, " L%.1f %.1f Z", ML + pw, MT + ph);
+		fputs("'/>\n", out);
 	}
-	fprintf(out, " L%.1f %.1f Z'/>\n", ML + pw, MT + ph);
 	if (tl->peak > 0) {
 		double px = ML + ((double)tl->peak_bin + 0.5) / (double)tl->nbins * pw;
 		double py = MT + ph - (double)tl->peak / ymax * ph;
 
-		fprintf(out, "<circle id=heap-peak cx=%.1f cy=%.1f r=4 fill='#c83434'/><text x=%.1f y=%.1f text-anchor=%s fill='#c83434'>peak %s at %.2f s</text>\n",
+		fprintf(out, "<circle id=heap-peak cx=%.1f cy=%.1f r=4 fill='#c83434'/><text x=%.1f y=%.1f text-anchor=%s fill='#c83434'>heap peak %s at %.2f s</text>\n",
 			px, py, px + (px > ML + pw * 0.7 ? -8 : 8), py + 4,
 			px > ML + pw * 0.7 ? "end" : "start", mstat_bytes(b, tl->peak),
 			(double)(tl->peak_bin * tl->bin_ns) / 1e9);
 	}
-	fputs("<text id=heap-hover x=90 y=34></text></svg>\n", out);
-	/* Hover read-out: the series is embedded, nothing is fetched. */
-	fprintf(out, "<script>(function(){var s=[");
-	for (size_t i = 0; i < np; i++) {
-		int64_t m = 0;
+	if (more && tl->cpeak[MSTAT_TOTAL] > tl->peak) {
+		size_t pb = tl->cpeak_bin[MSTAT_TOTAL];
+		double px = ML + ((double)pb + 0.5) / (double)tl->nbins * pw;
+		double py = MT + ph - (double)tl->cpeak[MSTAT_TOTAL] / ymax * ph;
 
-		for (size_t k = i * step; k < (i + 1) * step && k < tl->nbins; k++)
-			if (tl->total[k] > m)
-				m = tl->total[k];
-		fprintf(out, "%s%lld", i ? "," : "", (long long)m);
+		fprintf(out, "<circle id=total-peak cx=%.1f cy=%.1f r=4 fill='#555'/><text x=%.1f y=%.1f text-anchor=%s fill='#555'>total %s at %.2f s</text>\n",
+			px, py, px + (px > ML + pw * 0.7 ? -8 : 8), py - 6,
+			px > ML + pw * 0.7 ? "end" : "start", mstat_bytes(b, tl->cpeak[MSTAT_TOTAL]),
+			(double)(pb * tl->bin_ns) / 1e9);
 	}
-	fprintf(out, "],d=%.6f,svg=document.getElementById('heap-chart'),t=document.getElementById('heap-hover');"
+	if (more) {
+		/* The legend, top left. */
+		double lx = ML + 10;
+
+		for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+			if (c == MSTAT_RSS && !r->have_rss)
+				continue;
+			fprintf(out, "<rect x=%.0f y=%d width=12 height=4 fill='%s'/><text x=%.0f y=%d>%s</text>\n",
+				lx, MT + 8, curves[c].stroke, lx + 16, MT + 13, curves[c].name);
+			lx += 30 + 6.2 * (double)strlen(curves[c].name);
+		}
+	}
+	fputs("<text id=heap-hover x=90 y=50></text></svg>\n", out);
+	/* Hover read-out: the series are embedded, nothing is fetched. */
+	fprintf(out, "<script>(function(){var s=[");
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+		fputs(c ? "],[" : "[", out);
+		for (size_t i = 0; i < np; i++)
+			fprintf(out, "%s%lld", i ? "," : "", (long long)group_max(tl, c, i, step));
+	}
+	fprintf(out, "]],n=['heap','anon mmap','total','resident'],k=%d,d=%.6f,svg=document.getElementById('heap-chart'),t=document.getElementById('heap-hover');"
 		"function h(b){var u=['B','KiB','MiB','GiB','TiB'],i=0;while(b>=1024&&i<4){b/=1024;i++}return (i?b.toFixed(1):b)+' '+u[i]}"
 		"svg.addEventListener('mousemove',function(e){var r=svg.getBoundingClientRect(),x=(e.clientX-r.left)*%d/r.width-%d,"
-		"i=Math.floor(x/%.1f*s.length);if(i<0||i>=s.length){t.textContent='';return}"
-		"t.textContent=(i/s.length*d).toFixed(2)+' s: '+h(s[i])});})();</script>\n",
-		dur, W, ML, pw);
+		"i=Math.floor(x/%.1f*s[0].length);if(i<0||i>=s[0].length){t.textContent='';return}"
+		"var v=(i/s[0].length*d).toFixed(2)+' s:';for(var c=0;c<k;c++)v+=' '+n[c]+' '+h(s[c][i]);t.textContent=v});})();</script>\n",
+		more ? (r->have_rss ? 4 : 3) : 1, dur, W, ML, pw);
 }
 
 static void tree(const struct mstat_report *r, FILE *out)
@@ -227,6 +279,45 @@ static void commands(const struct mstat_report *r, FILE *out)
 			c->leaked_bytes ? mstat_bytes(b[4], (int64_t)c->leaked_bytes) : "-");
 	}
 	fputs("</tbody></table>\n", out);
+}
+
+static void memory(const struct mstat_report *r, FILE *out)
+{
+	static const char *const cols[] = { "<command", "count", "heap", "anon mmap", "heap+anon",
+					    "resident", "<mostly" };
+	const struct mstat_estimate *e = &r->est;
+	char b[5][MSTAT_UNIT_LEN];
+
+	if (!r->have_anon && !r->have_rss)
+		return;
+	fputs("<h2>Memory per command (highest per invocation)</h2><table id=memory-table>", out);
+	th(out, cols, 7);
+	for (size_t i = 0; i < r->ncmds; i++) {
+		const struct mstat_command *c = &r->cmds[i];
+
+		fputs("<tr><td class=l>", out);
+		mstat_html_str(out, c->name);
+		fprintf(out, "</td><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=l>%s</td></tr>\n",
+			c->count, mstat_bytes(b[0], c->peak_max), mstat_bytes(b[1], c->anon_max),
+			mstat_bytes(b[2], c->total_max), c->rss_max ? mstat_bytes(b[3], c->rss_max) : "-",
+			c->anon_max > c->peak_max ? "anon mmap" : "malloc heap");
+	}
+	fputs("</tbody></table>\n", out);
+	if (e->cmd < 0)
+		return;
+	const struct mstat_command *c = &r->cmds[e->cmd];
+	enum mstat_series m = e->metric;
+	const char *what = m == MSTAT_RSS ? "resident" : "heap + anonymous mmap";
+
+	fputs("<h2>Parallel jobs</h2><p id=estimate>The heaviest command per invocation is <b>", out);
+	mstat_html_str(out, c->name);
+	fprintf(out, "</b> (%zu runs): at most %s %s each. For N of them at once: N &times; %s + %s, what the other processes held at the tree&#39;s %s peak. An upper bound: it assumes the N peaks coincide; this run reached %s.</p><ul id=estimate-jobs>",
+		c->count, mstat_bytes(b[0], e->per_job[m]), what, mstat_bytes(b[1], e->per_job[m]),
+		mstat_bytes(b[2], e->rest[m]), what, mstat_bytes(b[3], r->tl.cpeak[m]));
+	for (unsigned i = 0; i < e->njobs; i++)
+		fprintf(out, "<li>-j%u: %s %s</li>", e->jobs[i],
+			mstat_bytes(b[0], (int64_t)e->jobs[i] * e->per_job[m] + e->rest[m]), what);
+	fputs("</ul>\n", out);
 }
 
 static void at_peak(const struct mstat_report *r, FILE *out)
@@ -310,10 +401,18 @@ int mstat_report_html(const struct mstat_report *r, FILE *out)
 	fprintf(out, ". %s allocations, %s allocated, %s leaked in %llu processes.</p>\n",
 		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
 		mstat_bytes(b3, (int64_t)r->leaked_bytes), (unsigned long long)r->leaked_images);
-	fprintf(out, "<h2>Heap in use by the whole tree</h2><p>Peak %s at %.2f s, at most %u processes alive at once. Fork children count only the blocks they allocated; inherited blocks count in their parent.</p>\n",
+	fprintf(out, "<h2>Memory of the whole tree</h2><p>Heap peak %s at %.2f s, at most %u processes alive at once. Fork children count only the blocks they allocated; inherited blocks count in their parent.",
 		mstat_bytes(b1, r->tl.peak), (double)(r->tl.peak_bin * r->tl.bin_ns) / 1e9,
 		r->live_max);
+	if (r->have_anon || r->have_rss)
+		fprintf(out, " Heap + anonymous mmap peak %s at %.2f s; resident peak %s at %.2f s (resident sizes summed over processes count shared pages in each).",
+			mstat_bytes(b2, r->tl.cpeak[MSTAT_TOTAL]),
+			(double)(r->tl.cpeak_bin[MSTAT_TOTAL] * r->tl.bin_ns) / 1e9,
+			mstat_bytes(b3, r->tl.cpeak[MSTAT_RSS]),
+			(double)(r->tl.cpeak_bin[MSTAT_RSS] * r->tl.bin_ns) / 1e9);
+	fputs("</p>\n", out);
 	chart(r, out);
+	memory(r, out);
 	at_peak(r, out);
 	tree(r, out);
 	commands(r, out);

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 
+#include "stackview.h"
 #include "tree.h"
 #include "units.h"
 
@@ -153,10 +154,26 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	fprintf(out, "%llu", (unsigned long long)im->mmap_bytes);
 	key(out, "munmaps", &f);
 	fprintf(out, "%llu", (unsigned long long)im->munmaps);
+	key(out, "mremaps", &f);
+	fprintf(out, "%llu", (unsigned long long)im->mremaps);
+	key(out, "anon_end", &f);
+	fprintf(out, "%llu", (unsigned long long)im->anon_end);
+	key(out, "anon_peak", &f);
+	fprintf(out, "%llu", (unsigned long long)im->anon_peak);
+	key(out, "reserved_peak", &f);
+	fprintf(out, "%llu", (unsigned long long)im->reserved_peak);
+	key(out, "total_peak", &f);
+	fprintf(out, "%lld", (long long)im->total_peak);
+	key(out, "rss_samples", &f);
+	fprintf(out, "%llu", (unsigned long long)im->rss_samples);
 	key(out, "rss_max", &f);
 	fprintf(out, "%llu", (unsigned long long)im->rss_max);
 	key(out, "maxrss", &f);
 	fprintf(out, "%llu", (unsigned long long)im->maxrss);
+	key(out, "rss_peak", &f);
+	fprintf(out, "%llu", (unsigned long long)im->rss_peak);
+	key(out, "rss_peak_source", &f);
+	fputs(im->rss_from_maxrss ? "\"maxrss\"" : im->rss_samples ? "\"samples\"" : "null", out);
 	key(out, "untraced_forks", &f);
 	fprintf(out, "%u", im->untraced_forks);
 	key(out, "fini", &f);
@@ -171,6 +188,69 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	key(out, "problems", &f);
 	fprintf(out, "%llu", (unsigned long long)im->diag.count);
 	fputs("\n  }", out);
+}
+
+static const char *const curve_names[MSTAT_NSERIES] = { "heap", "anon", "total", "rss" };
+
+static void contribs(FILE *out, const long *ids, const struct mstat_contrib *v, size_t n)
+{
+	fputs("[", out);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s{\"image\": %ld, \"bytes\": %lld}", i ? ", " : "", ids[v[i].img],
+			(long long)v[i].bytes);
+	fputs("]", out);
+}
+
+/* The four curves side by side, each point the highest of its group of
+ * bins per curve. */
+static void memory(const struct mstat_report *r, FILE *out, const long *ids)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	const struct mstat_estimate *e = &r->est;
+	size_t step = (tl->nbins + SERIES_MAX - 1) / SERIES_MAX;
+
+	if (!step)
+		step = 1;
+	fputs("  \"memory\": {\n    \"peaks\": {", out);
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++)
+		fprintf(out, "%s\"%s\": {\"bytes\": %lld, \"time\": %.6f}", c ? ", " : "", curve_names[c],
+			(long long)tl->cpeak[c], (double)(tl->cpeak_bin[c] * tl->bin_ns) / 1e9);
+	fputs("},\n    \"at_total_peak\": ", out);
+	contribs(out, ids, r->at[MSTAT_TOTAL], r->nat[MSTAT_TOTAL]);
+	fputs(",\n    \"at_rss_peak\": ", out);
+	contribs(out, ids, r->at[MSTAT_RSS], r->nat[MSTAT_RSS]);
+	fputs(",\n    \"estimate\": ", out);
+	if (e->cmd < 0) {
+		fputs("null", out);
+	} else {
+		const struct mstat_command *c = &r->cmds[e->cmd];
+
+		fputs("{\"command\": ", out);
+		mstat_json_str(out, c->name);
+		fprintf(out, ", \"count\": %zu, \"metric\": \"%s\", \"per_job\": {\"total\": %lld, \"rss\": %lld}, \"rest\": {\"total\": %lld, \"rss\": %lld}, \"jobs\": [",
+			c->count, curve_names[e->metric], (long long)e->per_job[MSTAT_TOTAL],
+			(long long)e->per_job[MSTAT_RSS], (long long)e->rest[MSTAT_TOTAL],
+			(long long)e->rest[MSTAT_RSS]);
+		for (unsigned i = 0; i < e->njobs; i++)
+			fprintf(out, "%s{\"jobs\": %u, \"total\": %lld, \"rss\": %lld}", i ? ", " : "",
+				e->jobs[i],
+				(long long)(e->jobs[i] * e->per_job[MSTAT_TOTAL] + e->rest[MSTAT_TOTAL]),
+				(long long)(e->jobs[i] * e->per_job[MSTAT_RSS] + e->rest[MSTAT_RSS]));
+		fputs("]}", out);
+	}
+	fputs(",\n    \"series\": [", out);
+	for (size_t b = 0; b < tl->nbins; b += step) {
+		int64_t m[MSTAT_NSERIES] = { 0 };
+
+		for (size_t i = b; i < b + step && i < tl->nbins; i++)
+			for (unsigned c = 0; c < MSTAT_NSERIES; c++)
+				if (tl->curve[c][i] > m[c])
+					m[c] = tl->curve[c][i];
+		fprintf(out, "%s[%.3f, %lld, %lld, %lld, %lld]", b ? ", " : "",
+			(double)(b * tl->bin_ns) / 1e9, (long long)m[MSTAT_HEAP], (long long)m[MSTAT_ANON],
+			(long long)m[MSTAT_TOTAL], (long long)m[MSTAT_RSS]);
+	}
+	fputs("]\n  },\n", out);
 }
 
 static void series(const struct mstat_report *r, FILE *out)
@@ -262,18 +342,26 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 			ids[r->at_peak[i].img], (long long)r->at_peak[i].bytes);
 	fputs("],\n    \"series\": ", out);
 	series(r, out);
-	fputs("\n  },\n  \"commands\": [", out);
+	fputs("\n  },\n", out);
+	memory(r, out, ids);
+	if (r->stacks)
+		mstat_stackview_json(r->stacks, out, r->top);
+	fputs("  \"commands\": [", out);
 	for (size_t i = 0; i < r->ncmds; i++) {
 		const struct mstat_command *c = &r->cmds[i];
 
 		fprintf(out, "%s\n    {\"name\": ", i ? "," : "");
 		mstat_json_str(out, c->name);
-		fprintf(out, ", \"count\": %zu, \"allocations\": %llu, \"frees\": %llu, \"allocated\": %llu, \"peak_max\": %lld, \"peak_sum\": %lld, \"peak_image\": %ld, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"died\": %zu}",
+		fprintf(out, ", \"count\": %zu, \"allocations\": %llu, \"frees\": %llu, \"allocated\": %llu, \"peak_max\": %lld, \"peak_sum\": %lld, \"peak_image\": %ld, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"died\": %zu, ",
 			c->count, (unsigned long long)c->allocs, (unsigned long long)c->frees,
 			(unsigned long long)c->alloc_bytes, (long long)c->peak_max,
 			(long long)c->peak_sum, ids[c->peak_image],
 			(unsigned long long)c->leaked_blocks, (unsigned long long)c->leaked_bytes,
 			c->died);
+		fprintf(out, "%s\"anon_peak_max\": %lld, \"total_peak_max\": %lld, \"total_peak_image\": %ld, \"rss_peak_max\": %lld, \"rss_peak_image\": %ld, \"dominant\": \"%s\"}",
+			"", (long long)c->anon_max, (long long)c->total_max, ids[c->total_image],
+			(long long)c->rss_max, ids[c->rss_image],
+			c->anon_max > c->peak_max ? "anon" : "heap");
 	}
 	fputs(r->ncmds ? "\n  ],\n  \"images\": [\n" : "],\n  \"images\": [\n", out);
 	first = true;

@@ -57,18 +57,18 @@ static void tree(const struct mstat_report *r, FILE *out)
 	struct mstat_row *rows;
 	size_t n;
 	bool open[64] = { 0 };	/* an ancestor at this depth has siblings below */
-	int room = r->width - 42;
+	int room = r->width - 64;
 
 	if (mstat_fold(r, r->top, &rows, &n) < 0)
 		return;
 	fprintf(out, "\nProcess tree (heaviest subtrees first%s):\n",
 		r->top ? "; --top 0 shows all" : "");
-	fprintf(out, "%10s %8s %8s %9s %-4s  %s\n", "PEAK", "ALLOCS", "FREES", "LEAKED", "END",
-		"PROCESS");
+	fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s\n", "PEAK", "ANON MMAP", "RESIDENT",
+		"ALLOCS", "FREES", "LEAKED", "END", "PROCESS");
 	for (size_t i = 0; i < n; i++) {
 		const struct mstat_row *row = &rows[i];
 		char pre[256] = "", text[1024], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN],
-		     b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN];
+		     b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN], b5[MSTAT_UNIT_LEN], b6[MSTAT_UNIT_LEN];
 		size_t pl = 0;
 		unsigned d = row->depth < 63 ? row->depth : 63;
 
@@ -90,23 +90,27 @@ static void tree(const struct mstat_report *r, FILE *out)
 
 			label(im, text, sizeof(text), (size_t)max);
 			if (im->virt)
-				fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", "", "", "", "", "", pre, text);
+				fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", "", "", "", "", "", "",
+					"", pre, text);
 			else
-				fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, im->peak),
+				fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n",
+					mstat_bytes(b1, im->peak),
+					im->anon_peak ? mstat_bytes(b5, (int64_t)im->anon_peak) : "-",
+					im->rss_peak ? mstat_bytes(b6, (int64_t)im->rss_peak) : "-",
 					mstat_count(b2, im->allocs), mstat_count(b3, im->frees),
 					lk ? mstat_bytes(b4, (int64_t)im->live_bytes) : "-",
 					end_name(im), pre, text);
 		} else if (row->kind == MSTAT_ROW_GROUP) {
 			snprintf(text, sizeof(text), "%s x %zu (peaks summed %s; largest below)",
 				 row->name, row->count, mstat_bytes(b4, row->peak_sum));
-			fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
-				mstat_count(b2, row->allocs), "", row->leaked_bytes ?
+			fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
+				"", "", mstat_count(b2, row->allocs), "", row->leaked_bytes ?
 				mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-", "", pre, text);
 		} else {
 			snprintf(text, sizeof(text), "... %zu more (peaks summed %s)", row->count,
 				 mstat_bytes(b4, row->peak_sum));
-			fprintf(out, "%10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
-				mstat_count(b2, row->allocs), "", row->leaked_bytes ?
+			fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
+				"", "", mstat_count(b2, row->allocs), "", row->leaked_bytes ?
 				mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-", "", pre, text);
 		}
 	}
@@ -202,6 +206,72 @@ static void peak(const struct mstat_report *r, FILE *out)
 		fprintf(out, "  %10s  ... %zu more processes\n", mstat_bytes(b1, rest), r->nat_peak - lim);
 }
 
+/* Which of heap and mappings dominates, for the MOSTLY column. */
+static const char *mostly(int64_t heap, int64_t anon)
+{
+	if (!heap && !anon)
+		return "-";
+	return anon > heap ? "anon mmap" : "malloc heap";
+}
+
+static void memory(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	const struct mstat_estimate *e = &r->est;
+	size_t lim = r->top && r->ncmds > r->top ? r->top : r->ncmds, tb = tl->cpeak_bin[MSTAT_TOTAL];
+	char b[6][MSTAT_UNIT_LEN];
+	double dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
+	int prec = dur < 10 ? 3 : 1;
+
+	if (!r->have_anon && !r->have_rss)
+		return;
+	fprintf(out, "\nMemory of the whole tree: highest total %s at %.*f s (malloc heap %s + anonymous mmap %s in that bin)",
+		mstat_bytes(b[0], tl->cpeak[MSTAT_TOTAL]), prec, (double)(tb * tl->bin_ns) / 1e9,
+		mstat_bytes(b[1], tl->curve[MSTAT_HEAP][tb]), mstat_bytes(b[2], tl->curve[MSTAT_ANON][tb]));
+	if (r->have_rss)
+		fprintf(out, "; resident %s at %.*f s", mstat_bytes(b[3], tl->cpeak[MSTAT_RSS]), prec,
+			(double)(tl->cpeak_bin[MSTAT_RSS] * tl->bin_ns) / 1e9);
+	fputs("\n", out);
+	fprintf(out, "  %-16s %6s %10s %10s %10s %10s  %s\n", "COMMAND", "COUNT", "HEAP",
+		"ANON MMAP", "HEAP+ANON", "RESIDENT", "MOSTLY (highest per invocation)");
+	for (size_t i = 0; i < lim; i++) {
+		const struct mstat_command *c = &r->cmds[i];
+
+		fprintf(out, "  %-16.40s %6zu %10s %10s %10s %10s  %s\n", c->name, c->count,
+			mstat_bytes(b[0], c->peak_max), mstat_bytes(b[1], c->anon_max),
+			mstat_bytes(b[2], c->total_max), c->rss_max ? mstat_bytes(b[3], c->rss_max) : "-",
+			mostly(c->peak_max, c->anon_max));
+	}
+	if (lim < r->ncmds)
+		fprintf(out, "  ... %zu more commands\n", r->ncmds - lim);
+	if (e->cmd < 0)
+		return;
+
+	const struct mstat_command *c = &r->cmds[e->cmd];
+	bool rss = e->metric == MSTAT_RSS;
+	enum mstat_series m = e->metric, o = rss ? MSTAT_TOTAL : MSTAT_RSS;
+
+	fprintf(out, "\nParallel jobs: the heaviest command per invocation is %s (%zu run%s), at most %s %s each.\n",
+		c->name, c->count, c->count == 1 ? "" : "s", mstat_bytes(b[0], e->per_job[m]),
+		rss ? "resident" : "of heap + anonymous mmap");
+	fprintf(out, "  Estimate for N of them at once: N x %s + %s, what the other processes held at the tree's %s peak (%.*f s).\n",
+		mstat_bytes(b[0], e->per_job[m]), mstat_bytes(b[1], e->rest[m]),
+		rss ? "resident" : "heap + anonymous mmap", prec,
+		(double)(tl->cpeak_bin[m] * tl->bin_ns) / 1e9);
+	fprintf(out, "  An upper bound: it assumes the N peaks coincide. This run reached %s with at most %u processes alive.\n",
+		mstat_bytes(b[0], tl->cpeak[m]), r->live_max);
+	for (unsigned i = 0; i < e->njobs; i++) {
+		int64_t n = e->jobs[i];
+
+		fprintf(out, "  -j%-3u %10s %s", e->jobs[i], mstat_bytes(b[0], n * e->per_job[m] + e->rest[m]),
+			rss ? "resident" : "heap + anonymous mmap");
+		if (rss || r->have_rss)
+			fprintf(out, "  (%s: %s)", rss ? "heap + anonymous mmap" : "resident",
+				mstat_bytes(b[1], n * e->per_job[o] + e->rest[o]));
+		fputs("\n", out);
+	}
+}
+
 static void gaps(const struct mstat_report *r, FILE *out)
 {
 	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images)
@@ -239,6 +309,7 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
 		mstat_count(b3, r->frees), mstat_bytes(b4, (int64_t)r->free_bytes));
 	peak(r, out);
+	memory(r, out);
 	tree(r, out);
 	commands(r, out);
 	leaks(r, out);

@@ -25,6 +25,90 @@ double mstat_report_secs(const struct mstat_report *r, uint64_t t)
 	return t > r->tl.t0 ? (double)(t - r->tl.t0) / 1e9 : 0.0;
 }
 
+/*
+ * The peak resident size of an image: FINI's maxrss (exact) with the RSS
+ * entries' highest (sampled), unless maxrss may not be this image's own.
+ * Linux keeps the high-water mark across exec, and a child made by vfork
+ * or fork takes its parent's at exec; so for an exec'd or spawned image a
+ * maxrss no higher than its parent's peak may be the parent's, and only
+ * the samples count.
+ */
+static void rss_peak(struct mstat_set *set, size_t k)
+{
+	struct mstat_image *im = &set->img[k];
+	const struct mstat_image *p = im->parent >= 0 ? &set->img[im->parent] : NULL;
+	bool own = true;
+
+	if (p && !p->virt && (im->rel == MSTAT_REL_EXEC || im->rel == MSTAT_REL_SPAWN))
+		own = im->maxrss > p->rss_max && im->maxrss > p->maxrss;
+	im->rss_peak = im->rss_max;
+	im->rss_from_maxrss = false;
+	if (own && im->maxrss >= im->rss_max && im->maxrss) {
+		im->rss_peak = im->maxrss;
+		im->rss_from_maxrss = true;
+	}
+}
+
+static int contributions(struct mstat_report *r, enum mstat_series c)
+{
+	struct mstat_set *set = r->set;
+
+	r->at[c] = calloc(set->n + 1, sizeof(*r->at[c]));
+	if (!r->at[c])
+		return -ENOMEM;
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+		int64_t b;
+
+		if (!mstat_tree_shown(im) || im->virt)
+			continue;
+		b = mstat_timeline_at(&r->tl, im, r->tl.cpeak_bin[c], c);
+		if (b > 0)
+			r->at[c][r->nat[c]++] = (struct mstat_contrib){ (long)k, b };
+	}
+	qsort(r->at[c], r->nat[c], sizeof(*r->at[c]), cmp_contrib);
+	return 0;
+}
+
+static void estimate(struct mstat_report *r)
+{
+	struct mstat_estimate *e = &r->est;
+	static const unsigned dflt[] = { 2, 4, 8 };
+	enum mstat_series m = r->have_rss ? MSTAT_RSS : MSTAT_TOTAL;
+	int64_t best = 0;
+
+	e->metric = m;
+	e->cmd = -1;
+	e->njobs = r->njobs ? r->njobs : 3;
+	for (unsigned i = 0; i < e->njobs; i++)
+		e->jobs[i] = r->njobs ? r->jobs[i] : dflt[i];
+	/* The heaviest per invocation among commands that ran more than
+	 * once (the ones a build runs in parallel), else among all. */
+	for (int pass = 0; pass < 2 && e->cmd < 0; pass++) {
+		for (size_t i = 0; i < r->ncmds; i++) {
+			const struct mstat_command *c = &r->cmds[i];
+			int64_t v = m == MSTAT_RSS ? c->rss_max : c->total_max;
+
+			if ((pass || c->count > 1) && v > best) {
+				best = v;
+				e->cmd = (long)i;
+			}
+		}
+	}
+	if (e->cmd < 0)
+		return;
+	const struct mstat_command *c = &r->cmds[e->cmd];
+
+	e->per_job[MSTAT_TOTAL] = c->total_max;
+	e->per_job[MSTAT_RSS] = c->rss_max;
+	for (enum mstat_series k = MSTAT_TOTAL; k <= MSTAT_RSS; k++) {
+		e->rest[k] = r->tl.cpeak[k];
+		for (size_t i = 0; i < r->nat[k]; i++)
+			if (!strcmp(mstat_image_command(&r->set->img[r->at[k][i].img]), c->name))
+				e->rest[k] -= r->at[k][i].bytes;
+	}
+}
+
 /* Subtree sums, children before parents: iterate from leaves by depth. */
 static void weigh(struct mstat_report *r)
 {
@@ -48,6 +132,15 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	int e;
 
 	r->set = set;
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+
+		if (!im->valid || im->virt)
+			continue;
+		rss_peak(set, k);
+		r->have_rss = r->have_rss || im->rss_samples || im->maxrss;
+		r->have_anon = r->have_anon || im->mmaps;
+	}
 	e = mstat_timeline_build(&r->tl, set);
 	if (e < 0)
 		return e;
@@ -85,11 +178,15 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		r->untraced_forks += im->untraced_forks;
 		r->unmatched_frees += im->unknown_frees;
 		r->gap_images += im->log_off || im->lost;
-		b = mstat_timeline_at(&r->tl, im, r->tl.peak_bin);
+		b = mstat_timeline_at(&r->tl, im, r->tl.peak_bin, MSTAT_HEAP);
 		if (b > 0)
 			r->at_peak[r->nat_peak++] = (struct mstat_contrib){ (long)k, b };
 	}
 	qsort(r->at_peak, r->nat_peak, sizeof(*r->at_peak), cmp_contrib);
+	for (enum mstat_series c = MSTAT_ANON; c < MSTAT_NSERIES; c++)
+		if (contributions(r, c) < 0)
+			return -ENOMEM;
+	estimate(r);
 	for (size_t b = 0; b < r->tl.nbins; b++)
 		if (r->tl.live[b] > r->live_max)
 			r->live_max = r->tl.live[b];
@@ -104,6 +201,10 @@ void mstat_report_free(struct mstat_report *r)
 	free(r->weight);
 	free(r->subtree);
 	free(r->at_peak);
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+		free(r->at[c]);
+		r->at[c] = NULL;
+	}
 	r->cmds = NULL;
 	r->weight = NULL;
 	r->subtree = NULL;

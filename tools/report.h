@@ -19,13 +19,36 @@ struct mstat_contrib {
 	int64_t bytes;
 };
 
+#define MSTAT_JOBS_MAX 8
+
+/*
+ * The build question: how much memory would N parallel jobs of the
+ * heaviest command need? N times its highest per invocation, plus what
+ * everything else held at the moment of the tree's own peak. In two
+ * measures: heap + anonymous mappings (what the programs asked for) and
+ * resident size (what the kernel gave, shared pages counted in each).
+ */
+struct mstat_estimate {
+	long cmd;		/* index in cmds, -1 for none */
+	enum mstat_series metric;	/* the one that chose it: MSTAT_RSS, else MSTAT_TOTAL */
+	int64_t per_job[MSTAT_NSERIES];	/* TOTAL, RSS: the command's highest per image */
+	int64_t rest[MSTAT_NSERIES];	/* the rest of the tree at the curve's peak */
+	unsigned njobs;
+	unsigned jobs[MSTAT_JOBS_MAX];
+};
+
 struct mstat_report {
 	struct mstat_set *set;
 	struct mstat_timeline tl;
 	struct mstat_command *cmds;
 	size_t ncmds;
-	struct mstat_contrib *at_peak;	/* images alive at the peak, largest first */
+	struct mstat_contrib *at_peak;	/* images alive at the heap's peak, largest first */
 	size_t nat_peak;
+	struct mstat_contrib *at[MSTAT_NSERIES];	/* the same at each curve's peak */
+	size_t nat[MSTAT_NSERIES];
+	struct mstat_estimate est;
+	bool have_rss;		/* some image logged RSS entries */
+	bool have_anon;		/* some image mapped anonymous memory */
 	int64_t *weight;	/* per image: peaks summed over its subtree */
 	size_t *subtree;	/* per image: shown nodes in its subtree */
 
@@ -37,6 +60,9 @@ struct mstat_report {
 	uint32_t live_max;	/* most images alive in one bin */
 
 	/* context for the writers */
+	const struct mstat_stackview *stacks;	/* --stacks: the call-stack reports */
+	unsigned njobs;		/* --jobs: N for the estimate (0: 2, 4, 8) */
+	unsigned jobs[MSTAT_JOBS_MAX];
 	char *const *inputs;
 	size_t ninputs;
 	const char *log_dir;	/* run: where the logs went */
@@ -44,8 +70,8 @@ struct mstat_report {
 	int width;		/* text: line width */
 };
 
-/* Builds everything from a loaded set; the tree must be built. 0 or
- * -ENOMEM. */
+/* Builds everything from a loaded set; the tree must be built (njobs and
+ * jobs may be set before). 0 or -ENOMEM. */
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set);
 void mstat_report_free(struct mstat_report *r);
 

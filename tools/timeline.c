@@ -34,7 +34,8 @@ struct walk {
 	void (*carry)(struct walk *w, size_t from, size_t to, int64_t v);
 };
 
-static void walk(const struct mstat_timeline *tl, const struct mstat_image *im, struct walk *w)
+static void walk(const struct mstat_timeline *tl, const struct mstat_image *im, unsigned k,
+		 struct walk *w)
 {
 	size_t cur = SIZE_MAX, first = mstat_timeline_bin(tl, im->t_first);
 	int64_t val = 0, prev_end = 0;
@@ -54,11 +55,11 @@ static void walk(const struct mstat_timeline *tl, const struct mstat_image *im, 
 					w->carry(w, cur + 1, b, prev_end);
 			}
 			cur = b;
-			val = prev_end > s->max ? prev_end : s->max;
-		} else if (s->max > val) {
-			val = s->max;
+			val = prev_end > s->max[k] ? prev_end : s->max[k];
+		} else if (s->max[k] > val) {
+			val = s->max[k];
 		}
-		prev_end = s->end;
+		prev_end = s->end[k];
 	}
 	if (cur != SIZE_MAX) {
 		size_t last = mstat_timeline_bin(tl, im->t_last);
@@ -107,13 +108,14 @@ static void probe_carry(struct walk *w, size_t from, size_t to, int64_t v)
 		p->v = v;
 }
 
-int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_image *im, size_t b)
+int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_image *im, size_t b,
+			  enum mstat_series k)
 {
 	struct probe p = { { probe_put, probe_carry }, b, 0 };
 
 	if (!counted(im))
 		return 0;
-	walk(tl, im, &p.w);
+	walk(tl, im, k, &p.w);
 	return p.v;
 }
 
@@ -121,8 +123,8 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, span;
 	struct sum s = { { sum_put, sum_carry }, NULL, NULL };
-	int64_t run = 0;
 	int64_t *ldiff;
+	bool ok = true;
 
 	memset(tl, 0, sizeof(*tl));
 	for (size_t k = 0; k < set->n; k++) {
@@ -143,36 +145,51 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 	while (span / tl->bin_ns + 1 > MSTAT_MAX_BINS)
 		tl->bin_ns *= 2;
 	tl->nbins = (size_t)(span / tl->bin_ns) + 1;
-	tl->total = calloc(tl->nbins, sizeof(*tl->total));
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+		tl->curve[c] = calloc(tl->nbins, sizeof(*tl->curve[c]));
+		ok = ok && tl->curve[c];
+	}
+	tl->total = tl->curve[MSTAT_HEAP];
 	tl->live = calloc(tl->nbins, sizeof(*tl->live));
 	s.diff = calloc(tl->nbins + 1, sizeof(*s.diff));
 	ldiff = calloc(tl->nbins + 1, sizeof(*ldiff));
-	if (!tl->total || !tl->live || !s.diff || !ldiff) {
+	if (!ok || !tl->live || !s.diff || !ldiff) {
 		free(s.diff);
 		free(ldiff);
 		mstat_timeline_free(tl);
 		return -ENOMEM;
 	}
-	s.excess = tl->total;
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
 
 		if (!counted(im))
 			continue;
-		walk(tl, im, &s.w);
 		ldiff[mstat_timeline_bin(tl, im->t_first)]++;
 		ldiff[mstat_timeline_bin(tl, im->t_last) + 1]--;
 	}
 	for (size_t b = 0, lrun = 0; b < tl->nbins; b++) {
-		run += s.diff[b];
 		lrun += (size_t)ldiff[b];
-		tl->total[b] += run;
 		tl->live[b] = (uint32_t)lrun;
-		if (tl->total[b] > tl->peak) {
-			tl->peak = tl->total[b];
-			tl->peak_bin = b;
+	}
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+		int64_t run = 0, *v = tl->curve[c];
+
+		memset(s.diff, 0, (tl->nbins + 1) * sizeof(*s.diff));
+		s.excess = v;
+		for (size_t k = 0; k < set->n; k++)
+			if (counted(&set->img[k]))
+				walk(tl, &set->img[k], c, &s.w);
+		for (size_t b = 0; b < tl->nbins; b++) {
+			run += s.diff[b];
+			v[b] += run;
+			if (v[b] > tl->cpeak[c]) {
+				tl->cpeak[c] = v[b];
+				tl->cpeak_bin[c] = b;
+			}
 		}
 	}
+	tl->peak = tl->cpeak[MSTAT_HEAP];
+	tl->peak_bin = tl->cpeak_bin[MSTAT_HEAP];
 	free(s.diff);
 	free(ldiff);
 	return 0;
@@ -180,7 +197,8 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 
 void mstat_timeline_free(struct mstat_timeline *tl)
 {
-	free(tl->total);
+	for (unsigned c = 0; c < MSTAT_NSERIES; c++)
+		free(tl->curve[c]);
 	free(tl->live);
 	memset(tl, 0, sizeof(*tl));
 }

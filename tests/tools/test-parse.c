@@ -84,12 +84,12 @@ static void counters(void)
 	/* Ticks: [1.000: max 240 end 240] [1.004: max 5080 end 5080] [1.012: 5080 -> 5008] */
 	CHECK_EQ(im.nsamples, 3);
 	if (im.nsamples == 3) {
-		CHECK_EQ(im.samples[0].max, 240);
-		CHECK_EQ(im.samples[1].max, 5080);
-		CHECK_EQ(im.samples[1].end, 5080);
+		CHECK_EQ(im.samples[0].max[MSTAT_HEAP], 240);
+		CHECK_EQ(im.samples[1].max[MSTAT_HEAP], 5080);
+		CHECK_EQ(im.samples[1].end[MSTAT_HEAP], 5080);
 		CHECK_EQ(im.samples[2].t, 1012000000);
-		CHECK_EQ(im.samples[2].max, 5080);
-		CHECK_EQ(im.samples[2].end, 5008);
+		CHECK_EQ(im.samples[2].max[MSTAT_HEAP], 5080);
+		CHECK_EQ(im.samples[2].end[MSTAT_HEAP], 5008);
 	}
 	mstat_image_free(&im);
 

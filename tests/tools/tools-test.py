@@ -203,6 +203,250 @@ def case_gap(tmp):
     check("turned logging off" in t.stdout, "the text report says so")
 
 
+def case_mmap(tmp):
+    """Anonymous mappings in known amounts: exact figures."""
+    p, rep = run_json(tmp, "mmap", [prog("prog-mmap")])
+    check(p.returncode == 0, f"exit status {p.returncode}, stderr {p.stderr}")
+    if not check(rep is not None, "no JSON report"):
+        return
+    im = images(rep)[0]
+    pg = 4096
+    want = {"mmaps": 4, "munmaps": 5, "mremaps": 1, "anon_peak": 108 * pg, "anon_end": 0,
+            "reserved_peak": 256 * pg, "mmap_bytes": 10 * pg + 5 * pg + 100 + pg + 256 * pg}
+    for k, v in want.items():
+        check(im[k] == v, f"{k} {im[k]}, want {v}")
+    check(im["peak"] >= 5000 and im["total_peak"] == im["anon_peak"] + im["peak"],
+          f"heap + anon peak {im['total_peak']} = {im['anon_peak']} + {im['peak']}")
+    check(im["rss_peak"] > 0 and im["rss_samples"] > 0, "resident size logged")
+    check(im["rss_peak_source"] == "maxrss" and im["rss_peak"] == im["maxrss"] >= im["rss_max"],
+          f"a root image's peak is its maxrss: {im['rss_peak']} {im['maxrss']} {im['rss_max']}")
+    m = rep["memory"]
+    check(m["peaks"]["anon"]["bytes"] == 108 * pg, f"tree anon peak {m['peaks']['anon']}")
+    check(m["peaks"]["total"]["bytes"] == im["total_peak"], f"tree total peak {m['peaks']['total']}")
+    check(m["peaks"]["rss"]["bytes"] == im["rss_max"], "tree resident peak: the samples")
+    check(all(len(pt) == 5 for pt in m["series"]), "series: time and four curves")
+    check(max(pt[2] for pt in m["series"]) == 108 * pg, "series: the anon curve reaches the peak")
+    c = rep["commands"][0]
+    check(c["anon_peak_max"] == 108 * pg and c["dominant"] == "anon", f"command row {c}")
+    check(c["rss_peak_max"] == im["rss_peak"], "command resident peak")
+    e = m["estimate"]
+    check(e and e["command"] == "prog-mmap" and e["metric"] == "rss", f"estimate {e}")
+    if e:
+        j2 = [j for j in e["jobs"] if j["jobs"] == 2][0]
+        check(j2["rss"] == 2 * im["rss_peak"] + e["rest"]["rss"] and e["rest"]["rss"] == 0,
+              "-j2: twice the per-job peak, nothing else in the tree")
+    t = mstat("report", os.path.join(tmp, "mmap"))
+    check(re.search(r"highest total 437 KiB", t.stdout), "text: the highest total")
+    check(re.search(r"prog-mmap\s+1\s+[\d.]+ KiB\s+432 KiB\s+437 KiB\s+\S+ \S+\s+anon mmap", t.stdout),
+          "text: the memory row of the command")
+    check(re.search(r"-j4 .* resident", t.stdout), "text: the estimate")
+
+
+def case_gxx(tmp):
+    """A real g++ -O2 compile: cc1plus's resident peak against an
+    independent measurement, and how much of it heap and mmap explain."""
+    if not shutil.which("g++"):
+        print("SKIP: g++ missing")
+        sys.exit(77)
+    src = os.path.join(tmp, "rx.cc")
+    with open(src, "w") as f:
+        f.write("#include <regex>\n#include <string>\n"
+                "bool match(const std::string &s) { return std::regex_match(s, std::regex(\"a+b[0-9]*\")); }\n")
+    cmd = ["g++", "-O2", "-c", src, "-o", os.path.join(tmp, "rx.o")]
+    # Independently: the highest resident size of g++'s children (cc1plus).
+    tv = shutil.which("time") and os.path.exists("/usr/bin/time")
+    if tv:
+        r = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=env())
+        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+        ref = int(m.group(1)) * 1024 if m else 0
+    else:
+        import resource
+        subprocess.run(cmd, check=True, env=env())
+        ref = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    check(ref > 50 << 20, f"independent measurement {ref}")
+    p, rep = run_json(tmp, "gxx", cmd)
+    check(p.returncode == 0, f"g++: exit {p.returncode}: {p.stderr[-2000:]}")
+    if not check(rep is not None, "no JSON report"):
+        return
+    cc1 = [im for im in images(rep) if im["command"] == "cc1plus"]
+    if not check(len(cc1) == 1, "one cc1plus"):
+        return
+    c = cc1[0]
+    rss = c["rss_peak"]
+    print(f"cc1plus: resident {rss / 2**20:.1f} MiB (independently {ref / 2**20:.1f} MiB), "
+          f"heap {c['peak'] / 2**20:.1f} MiB, anon mmap {c['anon_peak'] / 2**20:.1f} MiB, "
+          f"heap + anon {c['total_peak'] / 2**20:.1f} MiB")
+    check(abs(rss - ref) <= 0.10 * ref, f"resident {rss} within 10% of {ref}")
+    check(c["total_peak"] > 0.60 * rss, f"heap + anon mmap explains most: {c['total_peak']} of {rss}")
+    check(c["peak"] < 0.25 * rss, f"malloc alone a small part: {c['peak']} of {rss}")
+    e = rep["memory"]["estimate"]
+    check(e and e["command"] == "cc1plus", f"the heaviest command is cc1plus: {e}")
+    t = mstat("report", os.path.join(tmp, "gxx"))
+    check(re.search(r"cc1plus\s+1\s.*anon mmap", t.stdout), "text: cc1plus is mostly anon mmap")
+    check(re.search(r"heaviest command per invocation is cc1plus", t.stdout), "text: the build answer")
+
+
+def src_line(name, text):
+    """The 1-based line of the first line of a probe's source holding text."""
+    with open(os.path.join(SRC, "tests", "tools", name)) as f:
+        for i, l in enumerate(f, 1):
+            if text in l:
+                return i
+    return -1
+
+
+def run_stacks(tmp, name, cmd, depth="32", sample=None, more=()):
+    out = os.path.join(tmp, name + ".json")
+    coll = os.path.join(tmp, name + ".collapsed")
+    e = {"MALLOC_STAT_BACKTRACE": depth, "DEBUGINFOD_URLS": ""}
+    if sample:
+        e["MALLOC_STAT_SAMPLE"] = sample
+    p = mstat("run", "-o", os.path.join(tmp, name) + "/", "--stacks", "--top", "0", "--json",
+              "--output", out, "--collapsed", coll, *more, "--", *cmd, extra_env=e)
+    rep = None
+    if os.path.exists(out):
+        with open(out) as f:
+            rep = json.load(f)
+    return p, rep, coll
+
+
+def exe_stacks(rep, base):
+    for x in rep["stacks"]["executables"]:
+        if os.path.basename(x["exe"]) == base:
+            return x
+    return None
+
+
+def names(row):
+    return [f["function"] for f in row["frames"]]
+
+
+def find_row(rows, *funcs):
+    """The first row whose frames start with funcs (prefixes of names)."""
+    for r in rows:
+        n = names(r)
+        if len(n) >= len(funcs) and all(n[i].startswith(f) for i, f in enumerate(funcs)):
+            return r
+    return None
+
+
+def case_stacks(tmp):
+    lib = prog("lib-stacks.so")
+    p, rep, coll = run_stacks(tmp, "paths", [prog("prog-stacks"), lib])
+    check(p.returncode == 0, f"exit status {p.returncode}: {p.stderr[-2000:]}")
+    if not check(rep is not None and "stacks" in rep, "no stacks in the JSON report"):
+        return
+    x = exe_stacks(rep, "prog-stacks")
+    if not check(x is not None, "prog-stacks has stacks"):
+        return
+    check(x["images"] == 1 and x["sample"] == 0, f"one image, every allocation: {x['images']} {x['sample']}")
+    leak = find_row(x["leaks"], "leak_leaf", "leak_middle", "main")
+    if check(leak is not None, f"leaks name leak_leaf <- leak_middle <- main: {[names(r)[:3] for r in x['leaks']]}"):
+        check(leak["leaked_blocks"] == 4 and leak["leaked_bytes"] >= 10000, f"4 leaked blocks: {leak}")
+        f = leak["frames"]
+        check(f[0]["file"].endswith("prog-stacks.c") and
+              f[0]["line"] == src_line("prog-stacks.c", "return malloc(n);"), f"leak_leaf's line {f[0]}")
+        check(f[1]["line"] == src_line("prog-stacks.c", "void *p = leak_leaf(n);"), f"leak_middle's line {f[1]}")
+        check(x["leaks"][0] is leak or x["leaks"][0]["leaked_bytes"] >= leak["leaked_bytes"], "leaks sorted")
+    top = x["by_bytes"][0]
+    check(names(top)[:2] == ["heavy_site", "main"] and top["calls"] == 20000,
+          f"top site by bytes: heavy_site x 20000: {names(top)[:2]} {top['calls']}")
+    calls = [names(r)[0] for r in x["by_calls"][:2]]
+    check(sorted(calls) == ["heavy_site", "light_site"], f"top by calls: {calls}")
+    check(x["by_peak"] and all(r["peak_bytes"] > 0 for r in x["by_peak"]), "contributions to the peak")
+    peak = sum(r["peak_bytes"] for r in x["by_peak"])
+    im = images(rep)[0]
+    check(peak == im["peak"], f"blocks live at the peak add up to the peak: {peak} {im['peak']}")
+    lr = find_row(x["by_bytes"], "lib_stacks_hidden", "lib_stacks_outer", "main")
+    if check(lr is not None, "the dlopen'ed library's frames are named"):
+        f = lr["frames"]
+        check(f[0]["line"] == src_line("lib-stacks.c", "return malloc(n);") and
+              f[1]["line"] == src_line("lib-stacks.c", "lib_stacks_hidden(n);") and
+              f[0]["module"] == "lib-stacks.so", f"library lines: {f[:2]}")
+    # Collapsed stacks: parse, root frame the command, sum to the total.
+    total, ok = 0, True
+    with open(coll) as fh:
+        for line in fh:
+            m = re.match(r"^(\S[^\n]*) (\d+)$", line.rstrip("\n"))
+            ok = ok and m is not None and m.group(1).split(";")[0] == "prog-stacks"
+            if m:
+                total += int(m.group(2))
+    check(ok, "collapsed lines are 'frames VALUE' under the command")
+    check(total == im["allocated"], f"collapsed bytes sum to the allocated total: {total} {im['allocated']}")
+    r = mstat("report", "--stacks", "--pid", str(im["pid"]), "--collapsed", coll + ".leaked",
+              "--collapsed-metric", "leaked", os.path.join(tmp, "paths"))
+    check(r.returncode == 0, f"report --stacks: {r.stderr}")
+    check("one process" in r.stdout, "--pid: one process")
+    line = src_line("prog-stacks.c", "return malloc(n);")
+    check(re.search(rf"Leaks by allocation stack.*\n.*leak_leaf \(prog-stacks\.c:{line}\)", r.stdout),
+          "text: leaks by stack name the leaking function and line")
+    with open(coll + ".leaked") as fh:
+        lk = fh.read()
+    check("leak_middle;leak_leaf " in lk, "collapsed leaks: outermost first")
+
+    # C++ at -O2: the inlined function and its caller, demangled, with lines.
+    if os.path.exists(prog("prog-inline")):
+        p, rep, _ = run_stacks(tmp, "inline", [prog("prog-inline")])
+        x = exe_stacks(rep, "prog-inline") if rep else None
+        row = None
+        for r in (x["leaks"] if x else []):
+            n = names(r)
+            i = next((k for k, v in enumerate(n) if v.startswith("make_buffer")), None)
+            if i is not None and i + 1 < len(n):
+                row = (r["frames"][i], r["frames"][i + 1])
+                break
+        if check(row is not None, f"the inlined make_buffer is named: {x and [names(r) for r in x['leaks']]}"):
+            inl, caller = row
+            check(inl["inlined"] and inl["line"] == src_line("prog-inline.cc", "INLINE-ALLOC"),
+                  f"make_buffer: inlined, at its new[]: {inl}")
+            check(caller["function"].startswith("table::build_table(") and
+                  caller["line"] == src_line("prog-inline.cc", "CALLER-LINE") and not caller["inlined"],
+                  f"its caller, demangled, at the call: {caller}")
+
+    # A library without symbols: module+offset, and the exported name from .dynsym.
+    strip = shutil.which("strip")
+    if strip:
+        bare = os.path.join(tmp, "lib-bare.so")
+        shutil.copy(lib, bare)
+        subprocess.run([strip, "--strip-all", bare], check=True)
+        p, rep, _ = run_stacks(tmp, "bare", [prog("prog-stacks"), bare])
+        x = exe_stacks(rep, "prog-stacks") if rep else None
+        row = next((r for r in (x["by_bytes"] if x else []) if any(
+            n.startswith("lib-bare.so+0x") for n in names(r))), None)
+        if check(row is not None, "the stripped module shows as module+offset"):
+            check(names(row)[1] == "lib_stacks_outer", f"its exported function by name: {names(row)[:3]}")
+        check(p.returncode == 0 and rep["read"]["problems"] == 0, "no error for missing symbols")
+
+    # Sampled: scaled estimates, said so.
+    p, rep, _ = run_stacks(tmp, "sampled", [prog("prog-stacks")], depth="16", sample="65536")
+    x = exe_stacks(rep, "prog-stacks") if rep else None
+    if check(x is not None and x["sample"] == 65536, "sampled: the sample size is reported"):
+        h = find_row(x["by_bytes"], "heavy_site")
+        l = find_row(x["by_bytes"], "light_site")
+        check(h and 0.75 * 60e6 < h["bytes"] < 1.25 * 60e6, f"heavy site scaled to about 60 MB: {h and h['bytes']}")
+        check(h and l and 2.2 < h["bytes"] / l["bytes"] < 3.8, "heavy and light in proportion 3:1")
+    r = mstat("report", "--stacks", os.path.join(tmp, "sampled"))
+    check("sampled, one stack every 65536 bytes" in r.stdout, "text: says it is sampled and scaled")
+
+
+def case_bench_symbols(tmp):
+    """Benchmark: symbolizing the stacks of a real g++ -O2 compile (sampled
+    every 4 KiB, 32 frames)."""
+    src = os.path.join(tmp, "rx.cc")
+    with open(src, "w") as f:
+        f.write("#include <regex>\n#include <string>\n"
+                "bool match(const std::string &s) { return std::regex_match(s, std::regex(\"a+b[0-9]*\")); }\n")
+    e = {"MALLOC_STAT_BACKTRACE": "32", "MALLOC_STAT_SAMPLE": "4096", "DEBUGINFOD_URLS": ""}
+    d = os.path.join(tmp, "gxx") + "/"
+    p = mstat("run", "-o", d, "--output", os.devnull, "--", "g++", "-O2", "-c", src, "-o",
+              os.path.join(tmp, "rx.o"), extra_env=e)
+    check(p.returncode == 0, f"g++ under the preload: {p.stderr[-1000:]}")
+    for args in ((), ("--stacks",)):
+        r = mstat("report", "--stats", "--threads", "2", *args, "--output", os.devnull, d)
+        print(("with --stacks: " if args else "without: ") + r.stderr.strip())
+        check(r.returncode == 0, "report")
+
+
 # ---- the command line ----
 
 def case_cli(tmp):
@@ -441,6 +685,10 @@ def case_html(tmp):
     check(re.search(r'<svg[^>]*id="heap-chart"', dom), "the chart SVG is in the DOM")
     check(re.search(r'<path[^>]*id="heap-line"[^>]*d="M[^"]{20,}', dom), "the chart has its line")
     check(re.search(r'<circle[^>]*id="heap-peak"', dom), "the peak is marked")
+    for c in ("anon-line", "rss-line", "total-area"):
+        check(re.search(rf'<path[^>]*id="{c}"[^>]*d="M[^"]{{20,}}', dom), f"the chart has its {c}")
+    check(re.search(r'<table[^>]*id="memory-table"', dom), "the memory table")
+    check(re.search(r'id="estimate"[^>]*>[^<]*The heaviest command', dom), "the parallel-jobs estimate")
     for t in ("tree-table", "commands-table", "peak-table", "leaks-table"):
         check(re.search(rf'<table[^>]*id="{t}"', dom), f"table {t} rendered")
     check(len(re.findall(r"<tr>", dom)) >= 8, "the tables have rows")
