@@ -422,14 +422,25 @@ static inline char *fmt_end(char *e)
 
 /* A TIME entry whenever the coarse monotonic clock (a vDSO read, no
  * syscall) has moved: heap over time at its resolution. */
-static inline void tick(void)
+static inline uint64_t coarse_now(void)
 {
 	struct timespec ts;
-	uint64_t now;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	if (MSTAT_LIKELY(now == W.last_tick))
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void tick_at(uint64_t now);
+
+static inline void tick(void)
+{
+	tick_at(coarse_now());
+}
+
+/* Caller is in the writer; `now` may have been read before the lock. */
+static void tick_at(uint64_t now)
+{
+	if (MSTAT_LIKELY(now <= W.last_tick))
 		return;
 	W.last_tick = now;
 
@@ -650,6 +661,20 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 				char *e_ = PFMT(stack_, __VA_ARGS__);         \
 				stack_[0] = '+';                              \
 				pend(t_, stack_, (size_t)(e_ - stack_));      \
+				break;                                        \
+			}                                                     \
+			if (!__libc_single_threaded) {                        \
+				/* Threads: format and read the clock before \
+				 * the lock, hold it only for the copy. */    \
+				char *e_ = FMT(stack_, __VA_ARGS__);          \
+				uint64_t now_ = coarse_now();                 \
+				stack_[0] = '+';                              \
+				lk_ = writer_enter(t_);                       \
+				if (MSTAT_LIKELY(mstat_log_on)) {             \
+					tick_at(now_);                        \
+					sink_put(stack_, (size_t)(e_ - stack_)); \
+				}                                             \
+				writer_leave(t_, lk_);                        \
 				break;                                        \
 			}                                                     \
 			lk_ = writer_enter(t_);                               \
