@@ -52,6 +52,7 @@ static struct {
 	bool failed;
 	/* file sink */
 	int fd;
+	bool fd_checked;	/* just opened: no fstat needed yet */
 	dev_t dev;
 	ino_t ino;
 	bool direct;		/* sealed: entries go through pwrite */
@@ -96,6 +97,14 @@ static const struct {
 	EV(MSTAT_EV_REALLOC_REALLOC, "realloc-realloc"),
 #undef EV
 };
+
+static inline uint64_t coarse_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void update_on(void)
 {
@@ -170,6 +179,10 @@ static int file_fd_check(void)
 	struct stat st;
 	int fd;
 
+	if (W.fd_checked) {
+		W.fd_checked = false;
+		return 0;
+	}
 	if (W.fd >= 0 && fstat(W.fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino)
 		return 0;
 	fd = open(W.path, O_RDWR | O_CLOEXEC);
@@ -422,14 +435,6 @@ static inline char *fmt_end(char *e)
 
 /* A TIME entry whenever the coarse monotonic clock (a vDSO read, no
  * syscall) has moved: heap over time at its resolution. */
-static inline uint64_t coarse_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void tick_at(uint64_t now);
 
 static inline void tick(void)
@@ -952,6 +957,7 @@ int mstat_log_open_file(int fd, const char *path)
 	memcpy(W.path, path, n + 1);
 	W.kind = MSTAT_SINK_FILE;
 	W.fd = fd;
+	W.fd_checked = true;
 	W.dev = st.st_dev;
 	W.ino = st.st_ino;
 	W.direct = false;
@@ -962,11 +968,17 @@ int mstat_log_open_file(int fd, const char *path)
 	W.file_len = (uint64_t)st.st_size;
 	W.failed = false;
 	W.last_tick = 0;
-	W.last_rss = 0;
-	/* The header goes through pwrite (mstat_log_remap_locked maps the
-	 * window after it): cheaper than faulting fresh pages in for a few
-	 * KiB that are written once. */
-	W.direct = true;
+	int r = file_next_window();
+
+	if (r < 0) {
+		W.kind = MSTAT_SINK_NONE;
+		W.fd = -1;
+		update_on();
+		return r;
+	}
+	/* No RSS sample before the process has lived RSS_EVERY_NS: most
+	 * processes of a build are shorter, and FINI has their maxrss. */
+	W.last_rss = coarse_now();
 	update_on();
 	return 0;
 }

@@ -325,7 +325,6 @@ static int open_file(void)
 		P.want_file = false;
 		return -ENOSPC;
 	}
-	mstat_log_remap_locked();
 	return 0;
 }
 

@@ -76,13 +76,18 @@ ssize_t mstat_read_small(const char *path, char *buf, size_t cap)
 	if (fd < 0)
 		return -errno;
 	while (len < cap - 1) {
-		ssize_t n = read(fd, buf + len, cap - 1 - len);
+		size_t want = cap - 1 - len;
+		ssize_t n = read(fd, buf + len, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		len += (size_t)n;
+		/* procfs hands a small file over in one read: a short read is
+		 * its end, without a second read to see 0. */
+		if ((size_t)n < want)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -157,16 +162,13 @@ const char *mstat_getenv(const char *name, char *buf, size_t cap)
 
 int mstat_fd_high(int fd)
 {
-	struct rlimit rl;
-	long floor = 900;
 	int nfd;
 
 	/* High enough to stay out of the way of programs that use low
-	 * numbers, below the soft limit so that it exists at all. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (long)rl.rlim_cur <= floor + 64)
-		floor = (long)rl.rlim_cur > 128 ? (long)rl.rlim_cur - 64 : 3;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)floor);
+	 * numbers; below a soft limit under 900 (EINVAL), a lower floor. */
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+	if (nfd < 0)
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
 	if (nfd < 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (nfd < 0)
