@@ -968,13 +968,15 @@ int mstat_log_open_file(int fd, const char *path)
 	W.file_len = (uint64_t)st.st_size;
 	W.failed = false;
 	W.last_tick = 0;
-	int r = file_next_window();
-
-	if (r < 0) {
-		W.kind = MSTAT_SINK_NONE;
-		W.fd = -1;
-		update_on();
-		return r;
+	/* No room for a window (a nearly full disk): the header still goes
+	 * through pwrite so that the process shows in the tree, and the
+	 * caller's mstat_log_remap_locked() tries the window once more. */
+	if (file_next_window() < 0) {
+		W.direct = true;
+		W.win = NULL;
+		W.win_off = 0;
+		W.pos = 0;
+		W.win_len = 0;
 	}
 	/* No RSS sample before the process has lived RSS_EVERY_NS: most
 	 * processes of a build are shorter, and FINI has their maxrss. */

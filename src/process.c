@@ -325,6 +325,7 @@ static int open_file(void)
 		P.want_file = false;
 		return -ENOSPC;
 	}
+	mstat_log_remap_locked();	/* if the header went through pwrite */
 	return 0;
 }
 
