@@ -38,6 +38,7 @@
 
 /* Per-thread state. initial-exec: the default TLS model may call malloc. */
 struct tstate {
+	uint32_t tid;		/* gettid(), cached; 0 until this thread locks */
 	uint8_t depth;		/* inside the writer: nested events are pended */
 	uint8_t flushing;
 	uint16_t pend_len;
@@ -112,37 +113,76 @@ static void update_on(void)
 			 __ATOMIC_RELAXED);
 }
 
-/* ---- lock: a three-state futex mutex, taken only with several threads ---- */
+/* ---- lock: taken only with several threads ---- */
+
+/* The lock word is the owner's tid, with WAITERS set when a thread may be
+ * asleep on it. Knowing the owner matters for signal handlers that
+ * allocate: one that interrupts its thread while that thread owns the lock
+ * must pend its entries (taking the lock would deadlock), but one that
+ * interrupts a thread still waiting for the lock must take it: the
+ * handler's frees return memory to glibc at once, and another thread that
+ * gets that memory must not log it before the handler's entries. */
+#define WAITERS 0x80000000u
+
+static inline uint32_t self_tid(struct tstate *t)
+{
+	if (MSTAT_UNLIKELY(!t->tid))
+		t->tid = (uint32_t)syscall(SYS_gettid);
+	return t->tid;
+}
 
 void mstat_log_lock(void)
 {
-	uint32_t c = 0;
+	uint32_t me = self_tid(&tls), c = 0;
+	int err;
 
-	if (MSTAT_LIKELY(__atomic_compare_exchange_n(&wlock, &c, 1, 0, __ATOMIC_ACQUIRE,
+	if (MSTAT_LIKELY(__atomic_compare_exchange_n(&wlock, &c, me, 0, __ATOMIC_ACQUIRE,
 						     __ATOMIC_RELAXED)))
 		return;
 	for (int spin = 0; spin < 100; spin++) {
 		__builtin_ia32_pause();
 		c = 0;
-		if (__atomic_compare_exchange_n(&wlock, &c, 1, 0, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&wlock, &c, me, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return;
 	}
-	int err = errno;
-
-	while (__atomic_exchange_n(&wlock, 2, __ATOMIC_ACQUIRE) != 0)
-		syscall(SYS_futex, &wlock, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+	err = errno;
+	for (;;) {
+		c = __atomic_load_n(&wlock, __ATOMIC_RELAXED);
+		if (c == 0) {
+			/* Others may sleep on it still: keep WAITERS. */
+			if (__atomic_compare_exchange_n(&wlock, &c, me | WAITERS, 0,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		if (!(c & WAITERS) &&
+		    !__atomic_compare_exchange_n(&wlock, &c, c | WAITERS, 0, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			continue;
+		syscall(SYS_futex, &wlock, FUTEX_WAIT_PRIVATE, c | WAITERS, NULL, NULL, 0);
+	}
 	errno = err;
 }
 
 void mstat_log_unlock(void)
 {
-	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) == 2) {
+	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) & WAITERS) {
 		int err = errno;
 
 		syscall(SYS_futex, &wlock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		errno = err;
 	}
+}
+
+/* Whether this thread is inside the writer, where a nested event must be
+ * pended: by depth while single-threaded (no lock then), by lock
+ * ownership with threads. */
+static inline bool nested(struct tstate *t)
+{
+	if (__libc_single_threaded)
+		return t->depth != 0;
+	return t->tid && (__atomic_load_n(&wlock, __ATOMIC_RELAXED) & ~WAITERS) == t->tid;
 }
 
 /* ---- file sink ---- */
@@ -513,8 +553,9 @@ static void pend(struct tstate *t, const char *p, size_t len)
  * this thread is in here) are pended by the caller instead. Returns whether
  * the lock was taken. errno is left alone: only slow paths touch it, and
  * they save it. */
-static inline bool writer_enter(struct tstate *t)
+static inline unsigned writer_enter(struct tstate *t)
 {
+	unsigned prev = t->depth;
 	bool lk;
 
 	t->depth = 1;
@@ -527,16 +568,18 @@ static inline bool writer_enter(struct tstate *t)
 	lk = !__libc_single_threaded;
 	if (lk)
 		mstat_log_lock();
-	return lk;
+	/* The caller's depth comes back on leaving: a handler that took the
+	 * lock while its thread waited for it must not clear that thread's. */
+	return (prev << 1) | lk;
 }
 
-static inline void writer_leave(struct tstate *t, bool lk)
+static inline void writer_leave(struct tstate *t, unsigned lk)
 {
 	if (MSTAT_UNLIKELY(t->pend_len || t->lost) && mstat_log_on)
 		flush_pending_locked(t);
-	if (lk)
+	if (lk & 1)
 		mstat_log_unlock();
-	t->depth = 0;
+	t->depth = (uint8_t)(lk >> 1);
 }
 
 /* Entries formatted in place start with a NUL where the '+' goes: a reader
@@ -574,9 +617,9 @@ static inline void entry_end(char *start, char *end, char *stack)
 static void put_entry(const char *p, size_t len)
 {
 	struct tstate *t = &tls;
-	bool lk;
+	unsigned lk;
 
-	if (t->depth) {
+	if (nested(t)) {
 		pend(t, p, len);
 		return;
 	}
@@ -660,9 +703,9 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 	do {                                                                  \
 		struct tstate *t_ = &tls;                                     \
 		char stack_[MAX];                                             \
-		bool lk_ = false;                                             \
+		unsigned lk_ = 0;                                             \
 		if (!(held)) {                                                \
-			if (MSTAT_UNLIKELY(t_->depth)) {                      \
+			if (MSTAT_UNLIKELY(nested(t_))) {                     \
 				char *e_ = PFMT(stack_, __VA_ARGS__);         \
 				stack_[0] = '+';                              \
 				pend(t_, stack_, (size_t)(e_ - stack_));      \
@@ -901,10 +944,10 @@ bool mstat_log_hold(void)
 {
 	struct tstate *t = &tls;
 
-	if (!mstat_log_on || __libc_single_threaded || t->depth)
+	if (!mstat_log_on || __libc_single_threaded || nested(t))
 		return false;
-	t->depth = 1;
 	mstat_log_lock();
+	t->depth = 1;
 	return true;
 }
 
@@ -1072,6 +1115,7 @@ void mstat_log_forget_in_child(void)
 	struct tstate *t = &tls;
 
 	wlock = 0;
+	t->tid = 0;	/* a new thread id in the child */
 	t->depth = 0;
 	t->flushing = 0;
 	t->pend_len = 0;
@@ -1096,7 +1140,7 @@ void mstat_log_forget_in_child(void)
 
 bool mstat_log_nested(void)
 {
-	return tls.depth != 0;
+	return nested(&tls);
 }
 
 void mstat_log_enable(bool on)
