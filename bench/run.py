@@ -53,7 +53,11 @@ GROUPS = {
     "python": ["python", "python-malloc"],
 }
 ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
-ALL_VARIANTS = ["native", "counters", "full", "heaptrack", "massif", "memusage", "mtrace"]
+# full-tmpfs (logs in /dev/shm) separates the file system's share of the
+# cost from the preload's own.
+ALL_VARIANTS = ["native", "counters", "full", "full-tmpfs", "heaptrack", "massif", "memusage",
+                "mtrace"]
+DEFAULT_VARIANTS = ALL_VARIANTS
 
 # Targets of issue 6 (ratios to uninstrumented, medians): (variant, workload) -> limit.
 TARGETS = {
@@ -160,39 +164,24 @@ def elf_kind(path, depth=0):
 
 # ------------------------------------------------------- process counting
 
-class Proc:
-    __slots__ = ("pid", "dead", "thread", "claimed", "kind", "execs", "parent")
-
-    def __init__(self, pid):
-        self.pid = pid
-        self.dead = False
-        self.thread = False
-        self.claimed = False
-        self.kind = None
-        self.execs = []
-        self.parent = None
-
-
 _line_re = re.compile(r"^(\d+)\s+(.*)$")
 _ret_re = re.compile(r"\)\s+=\s+(-?\d+)(?:\s.*)?$")
+_path_re = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
 def count_processes(trace_file, cwd):
-    """Parses `strace -f -e trace=process` output: every process of the tree
-    (threads excluded), and which of them ran a dynamically linked image at
-    the end (a fork child without exec runs its parent's image)."""
-    cur = {}
-    procs = []
+    """Parses `strace -f -e trace=process` output. Every successful fork,
+    vfork or clone without CLONE_THREAD makes one process: the tree has the
+    root plus one process per such call, whatever order strace printed the
+    lines in. A process runs a dynamically linked image at the end when its
+    last successful exec was of one (scripts count as their interpreter), or,
+    without exec, when its parent did at the fork."""
+    kinds = []          # per process: "dynamic", "static", "unknown"
+    cur = {}            # pid -> index in kinds of its latest process
+    early = {}          # pid -> kind from an exec printed before the fork returned
+    threads = set()
     pending = {}
-    root = None
-
-    def get(pid):
-        p = cur.get(pid)
-        if p is None or p.dead:
-            p = Proc(pid)
-            cur[pid] = p
-            procs.append(p)
-        return p
+    root_seen = False
 
     with open(trace_file, errors="replace") as f:
         for raw in f:
@@ -200,15 +189,11 @@ def count_processes(trace_file, cwd):
             if not m:
                 continue
             pid, text = int(m.group(1)), m.group(2)
-            if root is None:
-                root = get(pid)
-                root.claimed = True
-            if text.startswith("+++ exited") or text.startswith("+++ killed"):
-                p = cur.get(pid)
-                if p:
-                    p.dead = True
-                continue
-            if text.startswith("---"):
+            if not root_seen:
+                root_seen = True
+                cur[pid] = len(kinds)
+                kinds.append("unknown")
+            if text.startswith(("+++", "---")):
                 continue
             if text.endswith("<unfinished ...>"):
                 pending[pid] = text[: -len("<unfinished ...>")]
@@ -219,40 +204,35 @@ def count_processes(trace_file, cwd):
             name = text.split("(", 1)[0]
             rm = _ret_re.search(text)
             ret = int(rm.group(1)) if rm else None
-            me = get(pid)
             if name in ("fork", "vfork", "clone", "clone3") and ret and ret > 0:
-                child = cur.get(ret)
-                if child is None or child.dead or child.claimed:
-                    child = Proc(ret)
-                    cur[ret] = child
-                    procs.append(child)
-                child.claimed = True
                 if "CLONE_THREAD" in text:
-                    child.thread = True
-                else:
-                    child.parent = me
-                    if child.kind is None:
-                        child.kind = me.kind
-            elif name in ("execve", "execveat") and ret == 0:
-                am = re.search(r'\("((?:[^"\\]|\\.)*)"', text)
-                path = am.group(1) if am else ""
-                if name == "execveat":
-                    am = re.search(r'\(\s*[^,]+,\s*"((?:[^"\\]|\\.)*)"', text)
-                    path = am.group(1) if am else path
-                me.execs.append(path)
+                    threads.add(ret)
+                    continue
+                parent = cur.get(pid)
+                cur[ret] = len(kinds)
+                kinds.append(early.pop(ret, kinds[parent] if parent is not None else "unknown"))
+            elif name in ("execve", "execveat") and ret == 0 and pid not in threads:
+                paths = _path_re.findall(text)
+                path = paths[0] if paths else ""
                 full = path if os.path.isabs(path) else os.path.join(cwd, path)
-                me.kind = elf_kind(full)
-            elif name in ("exit_group",):
-                me.dead = True
-    real = [p for p in procs if not p.thread]
-    total = len(real)
-    static = sum(1 for p in real if p.kind == "static")
-    unknown = sum(1 for p in real if p.kind in (None, "unknown"))
+                kind = elf_kind(full)
+                if pid in cur:
+                    kinds[cur[pid]] = kind
+                else:
+                    early[pid] = kind
+    total = len(kinds)
+    static = kinds.count("static")
     return {"total": total, "dynamic": total - static, "static": static,
-            "unknown": unknown}
+            "unknown": kinds.count("unknown")}
 
 
 # ------------------------------------------------------------- log scans
+
+# Entries that are not program events (doc/log-format.md).
+CONTROL_ENTRIES = tuple(b"\n+ %s " % t for t in (
+    b"TIME", b"INIT", b"FINI", b"FORK", b"EXEC", b"EXEC-FAILED", b"LOG", b"LOST", b"RSS",
+    b"MAPS"))
+
 
 def scan_mstat_logs(paths):
     """Content bytes (up to the first NUL), '+ ' entries, allocator
@@ -271,8 +251,7 @@ def scan_mstat_logs(paths):
         total += len(data)
         n = data.count(b"\n+ ") + (1 if data.startswith(b"+ ") else 0)
         c = 0
-        for t in (b"\n+ TIME ", b"\n+ INIT ", b"\n+ FINI ", b"\n+ FORK ", b"\n+ EXEC ",
-                  b"\n+ EXEC-FAILED ", b"\n+ LOG ", b"\n+ LOST "):
+        for t in CONTROL_ENTRIES:
             c += data.count(t)
         entries += n
         control += c
@@ -344,14 +323,19 @@ class Counters(Variant):
 class Full(Counters):
     name, label = "full", "malloc-stat full logging"
 
+    def logdir(self, rundir):
+        return os.path.join(rundir, "logs")
+
     def wrap(self, argv, env, rundir):
+        d = self.logdir(rundir)
+        rm_rf(d)
+        os.makedirs(d)
         env["LD_PRELOAD"] = os.path.abspath(self.ctx.preload)
-        env["MALLOC_STAT_PREFIX"] = os.path.join(rundir, "logs", "ms")
-        os.makedirs(os.path.join(rundir, "logs"))
+        env["MALLOC_STAT_PREFIX"] = os.path.join(d, "ms")
         return argv, env
 
     def collect(self, rundir, wl):
-        paths = sorted(glob.glob(os.path.join(rundir, "logs", "ms.*")))
+        paths = sorted(glob.glob(os.path.join(self.logdir(rundir), "ms.*")))
         s = scan_mstat_logs(paths)
         r = {"bytes": s["bytes"], "entries": s["entries"], "events": s["events"],
              "covered": len(s["keys"]), "files": len(paths)}
@@ -359,12 +343,26 @@ class Full(Counters):
         me = os.getpid()
         root = [k for k, v in s["keys"].items() if v["ppid"] == me]
         r["root_events"] = sum(s["keys"][k]["entries"] for k in root) if root else None
-        if wl.zstd_wanted:
+        if wl.zstd_wanted and self.name == "full":
             wl.zstd_wanted = False
             z, cpu = zstd_size(paths, os.path.join(self.ctx.work, "zstd-tmp"))
             if z is not None:
                 wl.zstd = (s["bytes"], z, cpu)
+        if self.logdir(rundir) != os.path.join(rundir, "logs"):
+            rm_rf(self.logdir(rundir))
         return r
+
+
+class FullTmpfs(Full):
+    name, label = "full-tmpfs", "malloc-stat full logging, logs on tmpfs"
+
+    def missing(self):
+        if not os.path.isdir("/dev/shm"):
+            return "no /dev/shm"
+        return super().missing()
+
+    def logdir(self, rundir):
+        return "/dev/shm/malloc-stat-bench-%d/%s" % (os.getpid(), os.path.basename(rundir))
 
 
 class Heaptrack(Variant):
@@ -447,7 +445,8 @@ class Mtrace(Variant):
         return {"bytes": size, "entries": lines, "covered": covered}
 
 
-VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, Heaptrack, Massif, Memusage, Mtrace)}
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullTmpfs, Heaptrack, Massif,
+                                         Memusage, Mtrace)}
 
 
 # ------------------------------------------------------------- workloads
@@ -716,7 +715,8 @@ def run_workload(ctx, wl, variants):
     log("== %s: %s" % (wl.name, wl.title))
     active = []
     for v in variants:
-        row = {"times": {}, "stats": [], "note": None, "skip": None, "fails": []}
+        row = {"times": {}, "stats": [], "note": None, "skip": None, "fails": [],
+               "stopped": None}
         res["rows"][v.name] = row
         row["skip"] = v.missing() or wl.skip_variants.get(v.name)
         if row["skip"]:
@@ -750,12 +750,15 @@ def run_workload(ctx, wl, variants):
             if row["skip"]:
                 continue
             rundir = os.path.join(ctx.work, "runs", "%s-%s-%d" % (wl.name, v.name, rnd))
-            t, rc, note = run_once(ctx, wl, v, rundir, ctx.max_run)
-            if t is None:
+            limit = ctx.max_run if v.name != "native" else max(ctx.max_run, 1800)
+            t, rc, note = run_once(ctx, wl, v, rundir, limit)
+            if t is None and note.startswith("over"):
+                row["stopped"] = (rnd, limit)
+                row["skip"] = "stopped after %d s" % limit
+                log("  round %d %-9s stopped after %d s" % (rnd, v.name, limit))
+            elif t is None:
                 row["fails"].append(note)
                 log("  round %d %-9s FAILED: %s" % (rnd, v.name, note))
-                if note.startswith("over"):
-                    row["skip"] = "a single run took %s" % note
             else:
                 row["times"][rnd] = t
                 row["stats"].append(v.collect(rundir, wl))
@@ -802,7 +805,7 @@ def workload_table(res):
     events = first(full["stats"], "events") if full else None
     out.append("Uninstrumented: median %.2f s (%.2f-%.2f s, %d runs); %s by strace%s." % (
         median(nt), min(nt), max(nt), len(nt), ptxt,
-        "; %s allocator events in the full log" % fmt_count(events) if events else ""))
+        "; %s events in the full log (allocator and mmap calls)" % fmt_count(events) if events else ""))
     out.append("")
     out.append("| variant | ratio (median) | ratio min-max | median wall | runs | output "
                "| bytes/event | processes covered |")
@@ -811,6 +814,12 @@ def workload_table(res):
     root_events = first(full["stats"], "root_events") if full else None
     for name, row in res["rows"].items():
         v = VARIANT_CLASSES[name]
+        if row["stopped"] and not row["times"]:
+            rnd, limit = row["stopped"]
+            nt_r = nat["times"].get(rnd, median(nt))
+            out.append("| %s | > %.0fx | | > %d s | stopped after %d s; not repeated "
+                       "| | | |" % (v.label, limit / nt_r, limit, limit))
+            continue
         if row["skip"] and not row["times"]:
             out.append("| %s | skipped: %s | | | | | | |" % (v.label, row["skip"]))
             continue
@@ -837,11 +846,11 @@ def workload_table(res):
         size = first(st, "bytes")
         output = first(st, "output") or fmt_bytes(size)
         bpe = "-"
-        if name == "full":
+        if name in ("full", "full-tmpfs"):
             entries = first(st, "entries")
             if size is not None and entries:
                 bpe = "%.1f" % (size / entries)
-            if wl.zstd:
+            if wl.zstd and name == "full":
                 raw, z, cpu = wl.zstd
                 output += "; zstd -3: %s (-%.0f%%, %.1f s CPU)" % (
                     fmt_bytes(z), 100.0 * (1 - z / raw) if raw else 0, cpu)
@@ -853,9 +862,9 @@ def workload_table(res):
                 bpe = "%.1f" % (size / entries)
         elif name == "heaptrack" and size is not None:
             if procs and procs["total"] == 1 and events:
-                bpe = "%.1f" % (size / events)
+                bpe = "%.2f" % (size / events)
             elif root_events:
-                bpe = "%.1f (root process only)" % (size / root_events)
+                bpe = "%.2f (root process only)" % (size / root_events)
             output += " (zstd)"
         elif name == "massif" and size is not None:
             bpe = "n/a (snapshots)"
@@ -904,6 +913,33 @@ def machine_info():
         os.cpu_count() or 0, cpu, platform.release(), libc, gcc)
 
 
+def source_info(preload_so, workdir):
+    """The commit the preload was built from, and whether src/ differed."""
+    top = os.path.dirname(HERE)
+    try:
+        rev = subprocess.run(["git", "-C", top, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", top, "status", "--porcelain", "src", "include"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+    fs = "?"
+    try:  # the file system the logs go to
+        fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE,OPTIONS", "-T", workdir],
+                            capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    built = "?"
+    try:
+        built = datetime.datetime.utcfromtimestamp(os.path.getmtime(preload_so)).strftime(
+            "%Y-%m-%d %H:%M UTC")
+    except (OSError, TypeError):
+        pass
+    return "%s built %s, source tree at commit %s%s when the suite started; logs written to %s" % (
+        preload_so, built, rev or "?",
+        " + uncommitted changes in src/ or include/" if dirty else "", fs)
+
+
 def summary_table(results):
     out = ["| target (median ratio to uninstrumented) | limit | measured | |", "|---|---|---|---|"]
     by = {r["wl"].name: r for r in results}
@@ -933,6 +969,7 @@ def report(ctx, results, started, elapsed):
     out.append("- Date: %s (suite took %.1f min)" % (started.strftime("%Y-%m-%d %H:%M UTC"),
                                                      elapsed / 60))
     out.append("- Machine: %s" % machine_info())
+    out.append("- malloc-stat: %s" % ctx.source_info)
     out.append("- Command: `%s`" % " ".join(shlex.quote(a) for a in ctx.argv))
     out.append("- Each round runs every variant once, in rotating order; a ratio is a "
                "variant's wall time over the uninstrumented run of the same round. "
@@ -945,8 +982,8 @@ def report(ctx, results, started, elapsed):
         out += s
     for r in results:
         out += workload_table(r)
-    out.append("Parse speed of the tools on these logs: not measured yet (tools/ has "
-               "no reader command to time).")
+    out.append("The tools' parse speed is measured by the `parse-speed` benchmark "
+               "(tests/tools).")
     out.append("")
     return "\n".join(out)
 
@@ -960,16 +997,19 @@ def main():
     ap.add_argument("--workloads", default="all",
                     help="comma-separated names or groups (%s; groups %s)" % (
                         ",".join(ALL_WORKLOADS), ",".join(GROUPS)))
-    ap.add_argument("--variants", default=",".join(ALL_VARIANTS))
+    ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS),
+                    help="comma-separated, from %s (default: all)" %
+                    ",".join(ALL_VARIANTS))
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", "5")),
                     help="rounds (default 5, or $BENCH_REPS)")
     ap.add_argument("--slow-threshold", type=float, default=20.0,
                     help="a peer whose run takes longer than this many seconds ...")
     ap.add_argument("--slow-reps", type=int, default=2, help="... runs only this many times")
-    ap.add_argument("--max-run", type=int, default=300,
-                    help="stop a single run after this many seconds and skip the variant")
+    ap.add_argument("--max-run", type=int, default=60,
+                    help="stop an instrumented run after this many seconds; the variant "
+                         "is reported as slower than that and not repeated")
     ap.add_argument("--churn-ops", type=int, default=6000000)
-    ap.add_argument("--python-n", type=int, default=500000)
+    ap.add_argument("--python-n", type=int, default=300000)
     ap.add_argument("--keep", action="store_true", help="keep run directories and logs")
     ap.add_argument("--out", help="also write the markdown here")
     args = ap.parse_args()
@@ -998,11 +1038,13 @@ def main():
     vnames = [v for v in ALL_VARIANTS if v in vnames]
 
     started = datetime.datetime.utcnow()
+    args.source_info = source_info(args.preload, args.work)
     t0 = time.time()
     results = []
     for n in dict.fromkeys(names):
         wl = make_workload(args, n)
         results.append(run_workload(args, wl, [VARIANT_CLASSES[v](args) for v in vnames]))
+    rm_rf("/dev/shm/malloc-stat-bench-%d" % os.getpid())
     text = report(args, results, started, time.time() - t0)
     print(text)
     if args.out:
