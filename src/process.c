@@ -610,6 +610,14 @@ static void put_fini(void)
 	char tail[320];
 	char *e = tail;
 
+	uint64_t resident, shared;
+	char tail_rss[24];
+
+	/* Resident size at exit: short processes get no periodic sample. */
+	if (mstat_statm(&resident, &shared) == 0) {
+		*mstat_fmt_u64(tail_rss, shared) = '\0';
+		mstat_log_control("RSS", resident, 0, tail_rss);
+	}
 	mstat_counters_get(&c);
 	const struct {
 		const char *key;
