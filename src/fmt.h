@@ -15,27 +15,29 @@
 extern const char mstat_dec_pairs[200];
 extern const char mstat_hex_pairs[512];
 
-/* Writes v in decimal at p; returns the end. At most 20 characters. */
+/* Writes v in decimal at p; returns the end. At most 20 characters.
+ * Digits go straight to the destination, last first: no copy. */
 static inline char *mstat_fmt_u64(char *p, uint64_t v)
 {
-	char tmp[20];
-	char *t = tmp + sizeof(tmp);
-	size_t n;
+	unsigned digits = 1;
+	char *e, *d;
 
+	for (uint64_t x = v; x >= 10; x /= 10)
+		digits++;
+	e = p + digits;
+	d = e;
 	while (v >= 100) {
-		t -= 2;
-		memcpy(t, mstat_dec_pairs + (v % 100) * 2, 2);
+		d -= 2;
+		memcpy(d, mstat_dec_pairs + (v % 100) * 2, 2);
 		v /= 100;
 	}
 	if (v >= 10) {
-		t -= 2;
-		memcpy(t, mstat_dec_pairs + v * 2, 2);
+		d -= 2;
+		memcpy(d, mstat_dec_pairs + v * 2, 2);
 	} else {
-		*--t = (char)('0' + v);
+		*--d = (char)('0' + v);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(p, t, n);
-	return p + n;
+	return e;
 }
 
 static inline char *mstat_fmt_i64(char *p, int64_t v)

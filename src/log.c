@@ -47,22 +47,26 @@ struct tstate {
 };
 static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
 
+/* The writer. The fields every entry touches come first, in one cache
+ * line with the lock; the buffers come last. */
 static struct {
+	uint32_t lock;		/* see mstat_log_lock */
 	enum mstat_sink_kind kind;
 	bool enabled;
 	bool failed;
-	/* file sink */
-	int fd;
-	bool fd_checked;	/* just opened: no fstat needed yet */
-	dev_t dev;
-	ino_t ino;
 	bool direct;		/* sealed: entries go through pwrite */
+	bool fd_checked;	/* just opened: no fstat needed yet */
 	char *win;
-	uint64_t win_off;	/* file offset of the window */
 	size_t win_len;
 	size_t pos;		/* next entry, inside the window */
+	uint64_t last_tick;	/* TIME entries */
+	uint64_t last_rss;	/* RSS entries */
+	uint64_t win_off;	/* file offset of the window */
+	/* file sink */
+	int fd;
+	dev_t dev;
+	ino_t ino;
 	uint64_t file_len;	/* bytes reserved in the file */
-	char path[PATH_MAX];
 	/* stream sink */
 	bool buffered;
 	bool owned;
@@ -71,13 +75,10 @@ static struct {
 	size_t pidline_len;
 	char pidline[32];
 	char buf[STREAM_BATCH];
-	/* TIME and RSS entries */
-	uint64_t last_tick;
-	uint64_t last_rss;
-} W = { .fd = -1, .enabled = true };
+	char path[PATH_MAX];
+} W __attribute__((aligned(64))) = { .fd = -1, .enabled = true };
 
 bool mstat_log_on;
-static uint32_t wlock;
 
 static const struct {
 	char name[16];
@@ -136,41 +137,41 @@ void mstat_log_lock(void)
 	uint32_t me = self_tid(&tls), c = 0;
 	int err;
 
-	if (MSTAT_LIKELY(__atomic_compare_exchange_n(&wlock, &c, me, 0, __ATOMIC_ACQUIRE,
+	if (MSTAT_LIKELY(__atomic_compare_exchange_n(&W.lock, &c, me, 0, __ATOMIC_ACQUIRE,
 						     __ATOMIC_RELAXED)))
 		return;
 	for (int spin = 0; spin < 100; spin++) {
 		__builtin_ia32_pause();
 		c = 0;
-		if (__atomic_compare_exchange_n(&wlock, &c, me, 0, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&W.lock, &c, me, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return;
 	}
 	err = errno;
 	for (;;) {
-		c = __atomic_load_n(&wlock, __ATOMIC_RELAXED);
+		c = __atomic_load_n(&W.lock, __ATOMIC_RELAXED);
 		if (c == 0) {
 			/* Others may sleep on it still: keep WAITERS. */
-			if (__atomic_compare_exchange_n(&wlock, &c, me | WAITERS, 0,
+			if (__atomic_compare_exchange_n(&W.lock, &c, me | WAITERS, 0,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				break;
 			continue;
 		}
 		if (!(c & WAITERS) &&
-		    !__atomic_compare_exchange_n(&wlock, &c, c | WAITERS, 0, __ATOMIC_RELAXED,
+		    !__atomic_compare_exchange_n(&W.lock, &c, c | WAITERS, 0, __ATOMIC_RELAXED,
 						 __ATOMIC_RELAXED))
 			continue;
-		syscall(SYS_futex, &wlock, FUTEX_WAIT_PRIVATE, c | WAITERS, NULL, NULL, 0);
+		syscall(SYS_futex, &W.lock, FUTEX_WAIT_PRIVATE, c | WAITERS, NULL, NULL, 0);
 	}
 	errno = err;
 }
 
 void mstat_log_unlock(void)
 {
-	if (__atomic_exchange_n(&wlock, 0, __ATOMIC_RELEASE) & WAITERS) {
+	if (__atomic_exchange_n(&W.lock, 0, __ATOMIC_RELEASE) & WAITERS) {
 		int err = errno;
 
-		syscall(SYS_futex, &wlock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		syscall(SYS_futex, &W.lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 		errno = err;
 	}
 }
@@ -182,7 +183,7 @@ static inline bool nested(struct tstate *t)
 {
 	if (__libc_single_threaded)
 		return t->depth != 0;
-	return t->tid && (__atomic_load_n(&wlock, __ATOMIC_RELAXED) & ~WAITERS) == t->tid;
+	return t->tid && (__atomic_load_n(&W.lock, __ATOMIC_RELAXED) & ~WAITERS) == t->tid;
 }
 
 /* ---- file sink ---- */
@@ -1114,7 +1115,7 @@ void mstat_log_forget_in_child(void)
 {
 	struct tstate *t = &tls;
 
-	wlock = 0;
+	W.lock = 0;
 	t->tid = 0;	/* a new thread id in the child */
 	t->depth = 0;
 	t->flushing = 0;
