@@ -560,12 +560,6 @@ static inline unsigned writer_enter(struct tstate *t)
 	bool lk;
 
 	t->depth = 1;
-	if (MSTAT_UNLIKELY(mstat_fork_guard && !*mstat_fork_guard)) {
-		int err = errno;
-
-		mstat_proc_after_clone();
-		errno = err;
-	}
 	lk = !__libc_single_threaded;
 	if (lk)
 		mstat_log_lock();

@@ -113,9 +113,5 @@ bool mstat_log_nested(void);
 void mstat_log_enable(bool on);
 bool mstat_log_enabled(void);
 
-/* Called on the logging path when the fork guard shows a child made
- * without fork handlers; defined in process.c. */
-void mstat_proc_after_clone(void);
-extern volatile uint32_t *mstat_fork_guard;
 
 #endif

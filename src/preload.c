@@ -44,14 +44,23 @@ static inline size_t usable_size(const void *p)
 	return (head & ~(size_t)7) - ((head & 2) ? 2 * sizeof(size_t) : sizeof(size_t));
 }
 
-static __attribute__((noinline)) void log_alloc_stack(enum mstat_ev ev, void *p, size_t req,
-						      size_t usable)
+/* A stack for an allocation entry; libraries loaded since the last MAPS
+ * are logged first, so that its frames resolve. */
+static int capture(uintptr_t *frames)
 {
-	uintptr_t frames[MSTAT_STACK_MAX];
 	int n = mstat_stack_capture(frames, mstat_stack_depth);
 
 	if (MSTAT_UNLIKELY(mstat_stack_modules_changed()))
 		mstat_proc_maps_changed();
+	return n;
+}
+
+static __attribute__((noinline)) void log_alloc_stack(enum mstat_ev ev, void *p, size_t req,
+						      size_t usable)
+{
+	uintptr_t frames[MSTAT_STACK_MAX];
+	int n = capture(frames);
+
 	mstat_log_alloc_stack(ev, p, req, usable, frames, n);
 }
 
@@ -102,7 +111,9 @@ EXPORT void free(void *p)
 
 EXPORT void *realloc(void *old, size_t size)
 {
+	uintptr_t frames[MSTAT_STACK_MAX];
 	size_t old_usable, usable;
+	int nframes = -1;
 	void *p;
 	bool held;
 
@@ -115,6 +126,11 @@ EXPORT void *realloc(void *old, size_t size)
 	}
 	mstat_proc_ensure();
 	old_usable = usable_size(old);
+	/* The stack is taken before the writer is held: the unwinder takes
+	 * the loader lock, which a thread inside dlopen may hold while it
+	 * waits for the writer. Sampling goes by the size asked for. */
+	if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_log_on && mstat_stack_want(size))
+		nframes = capture(frames);
 	held = mstat_log_hold();
 	p = __libc_realloc(old, size);
 	if (!p) {
@@ -126,14 +142,11 @@ EXPORT void *realloc(void *old, size_t size)
 	mstat_counters_free(old_usable);
 	mstat_counters_alloc(usable);
 	if (mstat_log_on) {
-		if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_stack_want(usable)) {
-			uintptr_t frames[MSTAT_STACK_MAX];
-			int n = mstat_stack_capture(frames, mstat_stack_depth);
-
-			mstat_log_realloc_stack(p, size, usable, old, old_usable, held, frames, n);
-		} else {
+		if (nframes >= 0)
+			mstat_log_realloc_stack(p, size, usable, old, old_usable, held, frames,
+						nframes);
+		else
 			mstat_log_realloc(p, size, usable, old, old_usable, held);
-		}
 	}
 	mstat_log_unhold(held);
 	return p;

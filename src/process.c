@@ -524,7 +524,7 @@ __attribute__((constructor)) static void mstat_ctor(void)
 	mstat_proc_init();
 	/* Out of malloc: dlopen takes the loader lock and allocates. */
 	mstat_stack_load();
-	mstat_stack_modules_changed_now();
+	mstat_stack_modules_changed();
 	/* Children that chdir must write beside us: hand them the absolute
 	 * prefix. Done here, not inside malloc, where setenv could deadlock. */
 	if (P.prefix_relative) {
@@ -571,7 +571,7 @@ int mstat_proc_before_exec(const char *path)
 		errno = err;
 		return 0;
 	}
-	if (mstat_stack_modules_changed_now())
+	if (mstat_stack_modules_changed())
 		mstat_proc_maps_changed();
 	mstat_log_control("EXEC", 0, 0, path ? path : "");
 	mstat_log_lock();
@@ -661,7 +661,7 @@ void mstat_proc_fini(void)
 		return;
 	}
 	P.fini_done = true;
-	if (mstat_stack_modules_changed_now())
+	if (mstat_stack_modules_changed())
 		mstat_proc_maps_changed();
 	if (mstat_log_on)
 		put_fini();

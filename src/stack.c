@@ -155,15 +155,6 @@ static int count_modules(struct dl_phdr_info *info, size_t size, void *arg)
 
 bool mstat_stack_modules_changed(void)
 {
-	/* On every stack, so that a library's first frames already have
-	 * their MAPS: the unwinder takes the same loader lock per unwind, so
-	 * one more short dl_iterate_phdr costs little. Never from inside the
-	 * writer (the loader lock then nests inside ours). */
-	return mstat_stack_modules_changed_now();
-}
-
-bool mstat_stack_modules_changed_now(void)
-{
 	static uint64_t last[2];
 	uint64_t sig[2] = { 0, 0 };
 

@@ -33,7 +33,6 @@ int mstat_stack_capture(uintptr_t *frames, int max);
 /* Whether libraries were loaded or unloaded since the last call that said
  * so (the log then needs a new MAPS). Never from inside the writer. */
 bool mstat_stack_modules_changed(void);
-bool mstat_stack_modules_changed_now(void);
 
 /* A fork child: the stack ids of the parent's log mean nothing in its
  * new file. */
