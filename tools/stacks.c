@@ -348,7 +348,7 @@ static uint64_t frames_hash(const struct mstat_frame *f, uint32_t n)
 	return h;
 }
 
-static void site_add(struct mstat_site *d, const struct mstat_site *s)
+void mstat_site_add(struct mstat_site *d, const struct mstat_site *s)
 {
 	d->calls += s->calls;
 	d->bytes += s->bytes;
@@ -410,7 +410,7 @@ static int agg_add(struct mstat_agg *a, const struct mstat_frame *f, uint32_t n,
 		struct mstat_agg_stack *s = &a->v[a->index[i] - 1];
 
 		if (s->hash == h && s->n == n && (!n || !memcmp(&a->pool[s->first], f, n * sizeof(*f)))) {
-			site_add(&s->st, st);
+			mstat_site_add(&s->st, st);
 			return 0;
 		}
 	}
@@ -459,7 +459,7 @@ void mstat_istacks_end(struct mstat_istacks *is, const struct mstat_image *im, b
 			}
 			if (!s->st.calls && !s->st.peak_bytes && !s->st.leaked_bytes)
 				continue;
-			site_add(&a->total, &s->st);
+			mstat_site_add(&a->total, &s->st);
 			if (agg_add(a, s->n ? &is->pool[s->first] : NULL, s->n, &s->st) < 0)
 				break;
 		}

@@ -32,6 +32,9 @@ struct mstat_site {
 	double peak_calls, peak_bytes;	/* live at the image's heap peak */
 };
 
+/* d += s, field by field. */
+void mstat_site_add(struct mstat_site *d, const struct mstat_site *s);
+
 struct mstat_module {
 	char *path;		/* as the maps name it */
 	uint64_t inode;

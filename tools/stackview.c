@@ -80,16 +80,6 @@ static int cmp_agg(const void *a, const void *b)
 	return strcmp(x->agg->exe, y->agg->exe);
 }
 
-static void site_add(struct mstat_site *d, const struct mstat_site *s)
-{
-	d->calls += s->calls;
-	d->bytes += s->bytes;
-	d->leaked_calls += s->leaked_calls;
-	d->leaked_bytes += s->leaked_bytes;
-	d->peak_calls += s->peak_calls;
-	d->peak_bytes += s->peak_bytes;
-}
-
 static int build_exe(struct mstat_stackview *v, struct mstat_view_exe *e)
 {
 	const struct mstat_agg *a = e->agg;
@@ -132,7 +122,7 @@ static int build_exe(struct mstat_stackview *v, struct mstat_view_exe *e)
 	qsort(e->rows, e->n, sizeof(*e->rows), cmp_key);
 	for (size_t k = 0; k < e->n; k++) {
 		if (w && !strcmp(e->rows[w - 1].key, e->rows[k].key)) {
-			site_add(&e->rows[w - 1].st, &e->rows[k].st);
+			mstat_site_add(&e->rows[w - 1].st, &e->rows[k].st);
 			free(e->rows[k].key);
 			continue;
 		}
