@@ -7,9 +7,13 @@
  *   2  the same with MAP_POPULATE
  *   3  pwrite() of 64 KiB batches from a private buffer
  *   4  a MAP_SHARED window over a sparse file (ftruncate, no fallocate)
+ *   5  a MAP_SHARED window over pages pwrite() filled with zeros first
+ *      (the preload since the ext4 measurements in bench/RESULTS.md)
  * Prints wall and CPU time (user + system) and CPU per page.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +54,7 @@ int main(int argc, char **argv)
 	int fd, mode;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: probe-logwrite DIR MODE(0-4) MIB\n");
+		fprintf(stderr, "usage: probe-logwrite DIR MODE(0-5) MIB\n");
 		return 2;
 	}
 	mode = atoi(argv[2]);
@@ -83,9 +87,17 @@ int main(int argc, char **argv)
 		for (size_t off = 0; off < total; off += win) {
 			char *w;
 
-			if (mode == 4 ? ftruncate(fd, (off_t)(off + win)) :
-					fallocate(fd, 0, (off_t)off, (off_t)win))
+			if (mode == 5) {
+				static const char zeros[65536];
+
+				for (size_t z = 0; z < win; z += sizeof(zeros))
+					if (pwrite(fd, zeros, sizeof(zeros), (off_t)(off + z)) !=
+					    (ssize_t)sizeof(zeros))
+						return 1;
+			} else if (mode == 4 ? ftruncate(fd, (off_t)(off + win)) :
+					fallocate(fd, 0, (off_t)off, (off_t)win)) {
 				return 1;
+			}
 			w = mmap(NULL, win, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | (mode == 2 ? MAP_POPULATE : 0), fd, (off_t)off);
 			if (w == MAP_FAILED)

@@ -250,7 +250,10 @@ static void put_header(bool maps)
 		h_str(&h, "\n");
 	}
 	h_flush(&h);
-	if (maps)
+	/* The maps serve only to resolve return addresses: without stacks
+	 * they would be the largest part of a short process's log, and
+	 * formatting them costs the kernel tens of microseconds. */
+	if (maps && mstat_stack_depth)
 		put_maps("# MAPS\n", "# END MAPS\n");
 	mstat_log_put_locked("+ INIT 0 0x0\n-\n", 15);
 }

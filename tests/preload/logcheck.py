@@ -422,8 +422,12 @@ def check_header(img, is_file):
 		img.name = img.where
 		if h.get('FILE') != img.where:
 			img.err('header', '# FILE %r is not the file name' % h.get('FILE'))
-		if img.maps is None:
-			img.err('header', 'no MAPS block')
+	# The maps serve only to resolve stack addresses: present exactly
+	# when stacks are on.
+	if is_file and 'STACKS' in h and img.maps is None:
+		img.err('header', 'stacks on but no MAPS block')
+	if 'STACKS' not in h and img.maps is not None:
+		img.err('header', 'MAPS block without stacks')
 	if not img.entries or img.entries[0].type != 'INIT':
 		img.err('header', 'first entry is not INIT')
 

@@ -33,13 +33,16 @@ def run(argv, env_extra, tmp):
 
 
 def read_log(path):
-    """Entries as (fields, stack id, frames or None); maps as (lo, hi, off, path)."""
+    """Entries as (fields, stack id); stacks as id -> (frames, maps), where
+    maps, as (lo, hi, off, path), are the MAPS block in force when the stack
+    was written: an address range can hold another file later."""
     text = open(path, "rb").read().split(b"\0", 1)[0].decode()
     maps, entries, stacks = [], [], {}
     cur, in_maps = None, False
     for line in text.split("\n"):
         if line in ("# MAPS", "+ MAPS 0 0x0"):
             in_maps = True
+            maps = []
             continue
         if in_maps:
             if line in ("# END MAPS", "-"):
@@ -56,9 +59,14 @@ def read_log(path):
             f = line.split()
             sid = int(f[1])
             if len(f) > 2:
-                stacks[sid] = [int(x, 16) for x in f[2:]]
+                stacks[sid] = ([int(x, 16) for x in f[2:]], maps)
             cur[1] = sid
-    return entries, stacks, maps
+    return entries, stacks
+
+
+def names_of(stacks, sid):
+    frames, maps = stacks.get(sid, ([], []))
+    return [resolve(a, maps) for a in frames]
 
 
 def resolve(addr, maps):
@@ -83,16 +91,16 @@ with tempfile.TemporaryDirectory() as tmp:
     out, logs = run([PATHS, LIB], {"MALLOC_STAT_BACKTRACE": "16"}, tmp)
     addrs = dict(line.split() for line in out.split("\n") if line)
     check(len(logs) == 1, "one log for one process")
-    entries, stacks, maps = read_log(logs[0])
+    entries, stacks = read_log(logs[0])
     sid = entry_for(entries, 4242, int(addrs["chain"], 16))
     check(sid in stacks, "the chain's allocation has a stack")
-    names = [resolve(a, maps) for a in stacks.get(sid, [])]
+    names = names_of(stacks, sid)
     print("     chain:", names[:5])
     check(names[:4] == ["path_leaf", "path_middle", "path_top", "main"],
           "chain resolves to path_leaf, path_middle, path_top, main")
     sid = entry_for(entries, 4343, int(addrs["lib"], 16))
     check(sid in stacks, "the library's allocation has a stack")
-    names = [resolve(a, maps) for a in stacks.get(sid, [])]
+    names = names_of(stacks, sid)
     print("     lib:", names[:4])
     check(names[:3] == ["lib_alloc_inner", "lib_alloc_outer", "main"],
           "the dlopen'ed library's frames resolve (its MAPS was logged)")
@@ -109,7 +117,7 @@ with tempfile.TemporaryDirectory() as tmp:
 with tempfile.TemporaryDirectory() as tmp:
     out, logs = run([PATHS, LIB], {"MALLOC_STAT_BACKTRACE": "8",
                                    "MALLOC_STAT_SAMPLE": "65536"}, tmp)
-    entries, stacks, maps = read_log(logs[0])
+    entries, stacks = read_log(logs[0])
     heavy = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "3000" and s)
     light = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "1000" and s)
     allocs = sum(1 for f, s in entries if f[0] in ("malloc", "calloc", "realloc-alloc",
