@@ -54,12 +54,14 @@ GROUPS = {
 }
 ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
 # full-tmpfs (logs in /dev/shm) separates the file system's share of the
-# cost from the preload's own.
-ALL_VARIANTS = ["native", "counters", "full", "full-tmpfs", "heaptrack", "massif", "memusage",
-                "mtrace"]
+# cost from the preload's own; full-beside writes the logs into the
+# workload's own directory, where a build deletes its temporary files.
+ALL_VARIANTS = ["native", "counters", "full", "full-beside", "full-tmpfs", "heaptrack", "massif",
+                "memusage", "mtrace"]
 DEFAULT_VARIANTS = ALL_VARIANTS
 # Never cut short by --slow-threshold: they are what the suite measures.
-MSTAT_VARIANTS = ("native", "counters", "full", "full-tmpfs")
+MSTAT_VARIANTS = ("native", "counters", "full", "full-beside", "full-tmpfs")
+FULL_VARIANTS = ("full", "full-beside", "full-tmpfs")
 
 # Targets of issue 6 (ratios to uninstrumented, medians): (variant, workload) -> limit.
 TARGETS = {
@@ -322,11 +324,43 @@ class Counters(Variant):
         return {"output": "none"}
 
 
+FS_IOC_SETFLAGS = 0x40086602
+FS_TOPDIR_FL = 0x00020000
+
+
+def own_group_dir(parent):
+    """parent, made if missing and marked as a top of a directory hierarchy
+    (chattr +T), so that ext4 places each directory made in it in a block
+    group of its own, as it does for directories in the file system's root.
+    This keeps the logs' inodes apart from a build's: on ext4 without a
+    journal, every file created in a group scans the inodes deleted there
+    in the last 30 s (recently_deleted()), and configure deletes thousands
+    of conftest files. Elsewhere the ioctl fails and nothing changes."""
+    os.makedirs(parent, exist_ok=True)
+    try:
+        import array
+        import fcntl
+        fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            flags = array.array("l", [0])
+            fcntl.ioctl(fd, 0x80086601, flags, True)  # FS_IOC_GETFLAGS
+            flags[0] |= FS_TOPDIR_FL
+            fcntl.ioctl(fd, FS_IOC_SETFLAGS, flags, True)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+    return parent
+
+
 class Full(Counters):
     name, label = "full", "malloc-stat full logging"
 
     def logdir(self, rundir):
-        return os.path.join(rundir, "logs")
+        # As `malloc-stat run` places them by default: a directory apart
+        # from the traced build's own files.
+        return os.path.join(own_group_dir(os.path.join(self.ctx.work, "logs")),
+                            os.path.basename(rundir))
 
     def wrap(self, argv, env, rundir):
         d = self.logdir(rundir)
@@ -350,9 +384,16 @@ class Full(Counters):
             z, cpu = zstd_size(paths, os.path.join(self.ctx.work, "zstd-tmp"))
             if z is not None:
                 wl.zstd = (s["bytes"], z, cpu)
-        if self.logdir(rundir) != os.path.join(rundir, "logs"):
+        if self.name == "full-tmpfs":
             rm_rf(self.logdir(rundir))
         return r
+
+
+class FullBeside(Full):
+    name, label = "full-beside", "malloc-stat full logging, logs beside the build's files"
+
+    def logdir(self, rundir):
+        return os.path.join(self.ctx.work, "beside-logs-" + os.path.basename(rundir))
 
 
 class FullTmpfs(Full):
@@ -447,7 +488,7 @@ class Mtrace(Variant):
         return {"bytes": size, "entries": lines, "covered": covered}
 
 
-VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullTmpfs, Heaptrack, Massif,
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullBeside, FullTmpfs, Heaptrack, Massif,
                                          Memusage, Mtrace)}
 
 
@@ -456,6 +497,7 @@ VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullTmpfs, Heaptr
 class Workload:
     name = title = ""
     skip_variants = {}
+    builds = False  # creates and deletes files of its own (full-beside)
 
     def __init__(self, ctx):
         self.ctx = ctx
@@ -553,6 +595,7 @@ def extract_libiberty(ctx):
 class Make(Workload):
     name = "make"
     title = "`make -j2` of libiberty (binutils-source), from clean"
+    builds = True
     # massif: every gcc, cc1, as of ~80 compiles under valgrind
     skip_variants = {}
 
@@ -585,6 +628,7 @@ class Make(Workload):
 class Configure(Workload):
     name = "configure"
     title = "libiberty's GNU `configure` (fresh build directory each run)"
+    builds = True
     skip_variants = {
         "massif": "every one of the ~3,400 processes would start under Valgrind "
                   "(~0.3 s each: > 15 min per run)",
@@ -721,6 +765,8 @@ def run_workload(ctx, wl, variants):
                "stopped": None}
         res["rows"][v.name] = row
         row["skip"] = v.missing() or wl.skip_variants.get(v.name)
+        if v.name == "full-beside" and not wl.builds:
+            row["skip"] = "only builds create and delete files beside their logs"
         if row["skip"]:
             log("  %s: skipped: %s" % (v.name, row["skip"]))
         else:
@@ -773,6 +819,8 @@ def run_workload(ctx, wl, variants):
                         ctx.slow_threshold, ctx.slow_reps, "s" if ctx.slow_reps > 1 else "")
             if not ctx.keep:
                 trash.append(rundir)
+                if v.name in FULL_VARIANTS:
+                    trash.append(v.logdir(rundir))
     # Deleted only now: on ext4 without a journal, every file creation in
     # the 30 s after a deletion scans the recently deleted inodes of its
     # block group (ext4's recently_deleted()), which would charge the next
@@ -856,7 +904,7 @@ def workload_table(res):
         size = first(st, "bytes")
         output = first(st, "output") or fmt_bytes(size)
         bpe = "-"
-        if name in ("full", "full-tmpfs"):
+        if name in FULL_VARIANTS:
             entries = first(st, "entries")
             if size is not None and entries:
                 bpe = "%.1f" % (size / entries)
