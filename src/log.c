@@ -32,7 +32,7 @@
 /* Windows grow fourfold from WIN_FIRST to WIN_MAX: most processes of a
  * build write a few kilobytes, and every page reserved and trimmed again
  * costs them. */
-#define WIN_FIRST (16u << 10)
+#define WIN_FIRST (4u << 10)
 #define WIN_MAX (1u << 20)
 #define ZERO_IOVS 64u		/* a pwritev of up to 256 KiB of zeros */
 #define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
@@ -274,9 +274,6 @@ static int file_reserve(uint64_t size)
 	r = fsize_check(size);
 	if (r < 0)
 		return r;
-	r = file_fd_check();
-	if (r < 0)
-		return r;
 	while (W.file_len < size) {
 		uint64_t left = size - W.file_len;
 		size_t n = 0, len = 0;
@@ -306,8 +303,15 @@ static int file_next_window(void)
 	void *win;
 	int r;
 
-	while (len < WIN_MAX && len <= end)
+	/* Room for a page of entries after the end, at least (the window
+	 * before may have ended just short of an entry). */
+	while (len < WIN_MAX && (len <= end || len - (end - off) < PAGE_SIZE_))
 		len <<= 2;
+	/* Even when the file is long enough already: the program may have
+	 * closed our descriptor since the last window. */
+	r = file_fd_check();
+	if (r < 0)
+		return r;
 	r = file_reserve(off + len);
 	if (r < 0)
 		return r;
