@@ -36,6 +36,7 @@ import struct
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,12 +57,16 @@ ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
 # full-tmpfs (logs in /dev/shm) separates the file system's share of the
 # cost from the preload's own; full-beside writes the logs into the
 # workload's own directory, where a build deletes its temporary files.
-ALL_VARIANTS = ["native", "counters", "full", "full-beside", "full-tmpfs", "heaptrack", "massif",
-                "memusage", "mtrace"]
+# stacks and stacks-sampled are the capture modes of issue 5.
+ALL_VARIANTS = ["native", "counters", "full", "full-beside", "full-tmpfs", "stacks",
+                "stacks-sampled", "heaptrack", "massif", "memusage", "mtrace"]
 DEFAULT_VARIANTS = ALL_VARIANTS
 # Never cut short by --slow-threshold: they are what the suite measures.
-MSTAT_VARIANTS = ("native", "counters", "full", "full-beside", "full-tmpfs")
-FULL_VARIANTS = ("full", "full-beside", "full-tmpfs")
+MSTAT_VARIANTS = ("native", "counters", "full", "full-beside", "full-tmpfs", "stacks",
+                  "stacks-sampled")
+FULL_VARIANTS = ("full", "full-beside", "full-tmpfs", "stacks", "stacks-sampled")
+STACK_DEPTH = 32
+STACK_SAMPLE = 65536
 
 # Targets of issue 6 (ratios to uninstrumented, medians): (variant, workload) -> limit.
 TARGETS = {
@@ -73,6 +78,8 @@ TARGETS = {
     ("full", "churn-2t"): 2.0,
     ("full", "make"): 1.05,
     ("full", "configure"): 1.10,
+    ("stacks", "cxx"): 1.5,
+    ("stacks-sampled", "cxx"): 1.10,
 }
 
 PY_SCRIPT = """\
@@ -241,7 +248,7 @@ CONTROL_ENTRIES = tuple(b"\n+ %s " % t for t in (
 def scan_mstat_logs(paths):
     """Content bytes (up to the first NUL), '+ ' entries, allocator
     entries, and the (PID, START) and PPID of each file."""
-    total = entries = control = 0
+    total = entries = control = stacks = distinct = 0
     keys = {}
     for path in paths:
         try:
@@ -259,6 +266,8 @@ def scan_mstat_logs(paths):
             c += data.count(t)
         entries += n
         control += c
+        stacks += data.count(b"\n@ ")
+        distinct += len(re.findall(rb"\n@ \d+ 0x", data))
         head = data[:4096].decode(errors="replace")
         pid = re.search(r"^# PID (\d+)$", head, re.M)
         start = re.search(r"^# START (\d+)$", head, re.M)
@@ -267,7 +276,8 @@ def scan_mstat_logs(paths):
             k = (int(pid.group(1)), int(start.group(1)))
             e = keys.setdefault(k, {"entries": 0, "ppid": int(ppid.group(1)) if ppid else 0})
             e["entries"] += n - c
-    return {"bytes": total, "entries": entries, "events": entries - control, "keys": keys}
+    return {"bytes": total, "entries": entries, "events": entries - control, "keys": keys,
+            "stacks": stacks, "distinct": distinct}
 
 
 def zstd_size(paths, tmpdir):
@@ -294,6 +304,7 @@ class Variant:
 
     def __init__(self, ctx):
         self.ctx = ctx
+        self.last_cpu = 0.0
 
     def missing(self):
         return None
@@ -374,7 +385,8 @@ class Full(Counters):
         paths = sorted(glob.glob(os.path.join(self.logdir(rundir), "ms.*")))
         s = scan_mstat_logs(paths)
         r = {"bytes": s["bytes"], "entries": s["entries"], "events": s["events"],
-             "covered": len(s["keys"]), "files": len(paths)}
+             "covered": len(s["keys"]), "files": len(paths), "stacks": s["stacks"],
+             "distinct": s["distinct"]}
         # The root of the tree: the process this runner started.
         me = os.getpid()
         root = [k for k, v in s["keys"].items() if v["ppid"] == me]
@@ -387,6 +399,27 @@ class Full(Counters):
         if self.name == "full-tmpfs":
             rm_rf(self.logdir(rundir))
         return r
+
+
+class Stacks(Full):
+    name = "stacks"
+    label = "malloc-stat full logging, stacks of depth %d on every allocation" % STACK_DEPTH
+
+    def wrap(self, argv, env, rundir):
+        argv, env = super().wrap(argv, env, rundir)
+        env["MALLOC_STAT_BACKTRACE"] = str(STACK_DEPTH)
+        return argv, env
+
+
+class StacksSampled(Stacks):
+    name = "stacks-sampled"
+    label = ("malloc-stat full logging, stacks of depth %d sampled every %d KiB on average"
+             % (STACK_DEPTH, STACK_SAMPLE >> 10))
+
+    def wrap(self, argv, env, rundir):
+        argv, env = super().wrap(argv, env, rundir)
+        env["MALLOC_STAT_SAMPLE"] = str(STACK_SAMPLE)
+        return argv, env
 
 
 class FullBeside(Full):
@@ -488,8 +521,8 @@ class Mtrace(Variant):
         return {"bytes": size, "entries": lines, "covered": covered}
 
 
-VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullBeside, FullTmpfs, Heaptrack, Massif,
-                                         Memusage, Mtrace)}
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullBeside, FullTmpfs, Stacks,
+                                        StacksSampled, Heaptrack, Massif, Memusage, Mtrace)}
 
 
 # ------------------------------------------------------------- workloads
@@ -704,13 +737,28 @@ def run_once(ctx, wl, variant, rundir, timeout):
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, cwd=wl.cwd, env=env, stdout=out, stderr=err,
                              stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            rc = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            return None, None, "over %d s: stopped" % timeout
+        # Popen.wait(timeout) polls in sleeps of up to 50 ms: a blocking
+        # wait, with a timer for the timeout, times a run to the microsecond.
+        stopped = []
+
+        def stop():
+            stopped.append(True)
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
+        # wait4: the CPU time of the tree (every process its parent waited
+        # for), steadier than wall time on a shared machine.
+        _, status, ru = os.wait4(p.pid, 0)
         t1 = time.perf_counter()
+        timer.cancel()
+        p.returncode = rc = os.waitstatus_to_exitcode(status)
+        variant.last_cpu = ru.ru_utime + ru.ru_stime
+        if stopped:
+            return None, None, "over %d s: stopped" % timeout
     if rc != 0:
         try:
             with open(os.path.join(rundir, "stderr"), "rb") as f:
@@ -761,7 +809,7 @@ def run_workload(ctx, wl, variants):
     log("== %s: %s" % (wl.name, wl.title))
     active = []
     for v in variants:
-        row = {"times": {}, "stats": [], "note": None, "skip": None, "fails": [],
+        row = {"times": {}, "cpu": {}, "stats": [], "note": None, "skip": None, "fails": [],
                "stopped": None}
         res["rows"][v.name] = row
         row["skip"] = v.missing() or wl.skip_variants.get(v.name)
@@ -810,6 +858,7 @@ def run_workload(ctx, wl, variants):
                 log("  round %d %-9s FAILED: %s" % (rnd, v.name, note))
             else:
                 row["times"][rnd] = t
+                row["cpu"][rnd] = v.last_cpu
                 row["stats"].append(v.collect(rundir, wl))
                 log("  round %d %-9s %7.2f s" % (rnd, v.name, t))
                 if (t > ctx.slow_threshold and v.name not in MSTAT_VARIANTS and
@@ -832,10 +881,10 @@ def run_workload(ctx, wl, variants):
 
 # ------------------------------------------------------------- reporting
 
-def ratios(res, name):
-    nat = res["rows"]["native"]["times"]
-    row = res["rows"][name]["times"]
-    return [row[r] / nat[r] for r in row if r in nat]
+def ratios(res, name, what="times"):
+    nat = res["rows"]["native"][what]
+    row = res["rows"][name][what]
+    return [row[r] / nat[r] for r in row if r in nat and nat[r] > 0]
 
 
 def first(stats, key):
@@ -865,7 +914,7 @@ def workload_table(res):
         median(nt), min(nt), max(nt), len(nt), ptxt,
         "; %s events in the full log (allocator and mmap calls)" % fmt_count(events) if events else ""))
     out.append("")
-    out.append("| variant | ratio (median) | ratio min-max | median wall | runs | output "
+    out.append("| variant | ratio (median) | ratio min-max; median CPU-time ratio | median wall | runs | output "
                "| bytes/event | processes covered |")
     out.append("|---|---|---|---|---|---|---|---|")
     expected = procs["dynamic"] if procs else None
@@ -894,6 +943,9 @@ def workload_table(res):
             if target:
                 rat += " (target %.2fx: %s)" % (target, "met" if median(rs) <= target else "MISSED")
             mm = "%.2f-%.2f" % (min(rs), max(rs))
+            cs = ratios(res, name, "cpu")
+            if cs:
+                mm += "; CPU %.2fx" % median(cs)
         t = list(row["times"].values())
         runs = str(len(t))
         if row["note"]:
@@ -914,6 +966,9 @@ def workload_table(res):
                     fmt_bytes(z), 100.0 * (1 - z / raw) if raw else 0, cpu)
                 if entries:
                     bpe += " (zstd: %.1f)" % (z / entries)
+            if name.startswith("stacks") and first(st, "stacks") is not None:
+                output += "; %s stacks, %s written out" % (fmt_count(first(st, "stacks")),
+                                                         fmt_count(first(st, "distinct")))
         elif name == "mtrace":
             entries = first(st, "entries")
             if size is not None and entries:
@@ -1030,7 +1085,9 @@ def report(ctx, results, started, elapsed):
     out.append("- malloc-stat: %s" % ctx.source_info)
     out.append("- Command: `%s`" % " ".join(shlex.quote(a) for a in ctx.argv))
     out.append("- Each round runs every variant once, in rotating order; a ratio is a "
-               "variant's wall time over the uninstrumented run of the same round. "
+               "variant's wall time over the uninstrumented run of the same round; the CPU-time "
+               "ratio compares user + system time of the whole tree (wait4), which the "
+               "machine's other load disturbs less. "
                "Processes covered: distinct (PID, START) in malloc-stat's logs, output files "
                "for the peers, against the processes `strace -f -e trace=process` "
                "counted in a separate untimed run.")
