@@ -400,6 +400,9 @@ class Full(Counters):
             rm_rf(self.logdir(rundir))
         return r
 
+    def trash_dir(self, rundir):
+        return self.logdir(rundir)
+
 
 class Stacks(Full):
     name = "stacks"
@@ -423,10 +426,27 @@ class StacksSampled(Stacks):
 
 
 class FullBeside(Full):
-    name, label = "full-beside", "malloc-stat full logging, logs beside the build's files"
+    """MALLOC_STAT_PREFIX=./logs/ms in the build's own directory, in the
+    block group where it creates and deletes its files. After the run the
+    logs move out (a rename frees no inode), so that the next run does not
+    pay for their deletion."""
+    name, label = "full-beside", "malloc-stat full logging, logs in the build's directory"
 
     def logdir(self, rundir):
-        return os.path.join(self.ctx.work, "beside-logs-" + os.path.basename(rundir))
+        return os.path.join(self.wl.cwd, "malloc-stat-logs")
+
+    def moved(self, rundir):
+        return os.path.join(self.ctx.work, "beside-logs", os.path.basename(rundir))
+
+    def collect(self, rundir, wl):
+        r = super().collect(rundir, wl)
+        os.makedirs(os.path.dirname(self.moved(rundir)), exist_ok=True)
+        os.rename(self.logdir(rundir), self.moved(rundir))
+        return r
+
+    def trash_dir(self, rundir):
+        m = self.moved(rundir)
+        return m if os.path.exists(m) else self.logdir(rundir)
 
 
 class FullTmpfs(Full):
@@ -841,6 +861,7 @@ def run_workload(ctx, wl, variants):
         k = rnd % len(active)
         order = active[k:] + active[:k]
         for v in order:
+            v.wl = wl
             row = res["rows"][v.name]
             if v.name in limited and len(row["times"]) >= limited[v.name]:
                 continue
@@ -869,7 +890,7 @@ def run_workload(ctx, wl, variants):
             if not ctx.keep:
                 trash.append(rundir)
                 if v.name in FULL_VARIANTS:
-                    trash.append(v.logdir(rundir))
+                    trash.append(v.trash_dir(rundir))
     # Deleted only now: on ext4 without a journal, every file creation in
     # the 30 s after a deletion scans the recently deleted inodes of its
     # block group (ext4's recently_deleted()), which would charge the next
