@@ -45,9 +45,10 @@ struct tstate {
 	uint32_t tid;		/* gettid(), cached; 0 until this thread locks */
 	uint8_t depth;		/* inside the writer: nested events are pended */
 	uint8_t flushing;
+	uint8_t leaving;	/* past the last flush, about to leave the writer */
 	uint16_t pend_len;
 	uint32_t lost;
-	char pend[248];		/* entries made by signal handlers meanwhile */
+	char pend[244];		/* entries made by signal handlers meanwhile */
 };
 static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
 
@@ -574,13 +575,46 @@ static inline unsigned writer_enter(struct tstate *t)
 	return (prev << 1) | lk;
 }
 
-static inline void writer_leave(struct tstate *t, unsigned lk)
+/* A handler that runs after the last flush of pended entries and before
+ * the writer is left would pend entries that nothing flushes until this
+ * thread's next event, while other threads may already reuse the blocks
+ * it freed: the log would show them allocated while live. From the last
+ * flush on, this thread's writer state is at rest, so nested events are
+ * written straight away instead (nested_put). */
+static inline void leave_begin(struct tstate *t)
 {
 	if (MSTAT_UNLIKELY(t->pend_len || t->lost) && mstat_log_on)
 		flush_pending_locked(t);
+	t->leaving = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void leave_end(struct tstate *t, uint8_t depth)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->depth = depth;	/* first: nested() may be by depth */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->leaving = 0;
+}
+
+static inline void writer_leave(struct tstate *t, unsigned lk)
+{
+	leave_begin(t);
 	if (lk & 1)
 		mstat_log_unlock();
-	t->depth = (uint8_t)(lk >> 1);
+	leave_end(t, (uint8_t)(lk >> 1));
+}
+
+/* An event of a signal handler that interrupted this thread inside the
+ * writer. */
+static void nested_put(struct tstate *t, const char *p, size_t len)
+{
+	if (t->leaving) {
+		if (mstat_log_on)
+			sink_put(p, len);
+	} else {
+		pend(t, p, len);
+	}
 }
 
 /* Entries formatted in place start with a NUL where the '+' goes: a reader
@@ -621,7 +655,7 @@ static void put_entry(const char *p, size_t len)
 	unsigned lk;
 
 	if (nested(t)) {
-		pend(t, p, len);
+		nested_put(t, p, len);
 		return;
 	}
 	lk = writer_enter(t);
@@ -709,7 +743,7 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 			if (MSTAT_UNLIKELY(nested(t_))) {                     \
 				char *e_ = PFMT(stack_, __VA_ARGS__);         \
 				stack_[0] = '+';                              \
-				pend(t_, stack_, (size_t)(e_ - stack_));      \
+				nested_put(t_, stack_, (size_t)(e_ - stack_)); \
 				break;                                        \
 			}                                                     \
 			if (!__libc_single_threaded) {                        \
@@ -1035,10 +1069,9 @@ void mstat_log_unhold(bool held)
 	if (!held)
 		return;
 	err = errno;
-	if (mstat_log_on && (t->pend_len || t->lost))
-		flush_pending_locked(t);
+	leave_begin(t);
 	mstat_log_unlock();
-	t->depth = 0;
+	leave_end(t, 0);
 	errno = err;
 }
 
@@ -1194,6 +1227,7 @@ void mstat_log_forget_in_child(void)
 	t->tid = 0;	/* a new thread id in the child */
 	t->depth = 0;
 	t->flushing = 0;
+	t->leaving = 0;
 	t->pend_len = 0;
 	t->lost = 0;
 	if (W.kind == MSTAT_SINK_FILE) {
