@@ -216,6 +216,245 @@ out:
 	return r;
 }
 
+/* ---- shared streams (fd 1022) ----
+ *
+ * Every write of a stream is "# PID n" and whole lines of that process;
+ * a version line starts a new image of the process, and the "# PID" line
+ * right after it is the header's own. The stream is split into one
+ * contiguous log per image, copied into an unlinked temporary file that
+ * the readers map like a merged file's segments: memory stays bounded,
+ * and each image is named "FILE (pid N, image K)" in messages, whose line
+ * numbers count within that image. */
+
+struct simg {
+	uint32_t pid, nth;	/* the nth image of pid, from 1 */
+	uint64_t size, off;
+};
+
+struct stream {
+	const char *p, *end;
+	struct simg *img;
+	size_t nimg, cap;
+	uint32_t *cur;		/* pid -> current image + 1, open addressing */
+	uint32_t *keys;
+	size_t hcap;
+	uint64_t lineno, stray;
+};
+
+static uint32_t *stream_slot(struct stream *st, uint32_t pid)
+{
+	size_t m = st->hcap - 1;
+
+	for (size_t i = (pid * 2654435761u) & m;; i = (i + 1) & m)
+		if (!st->cur[i] || st->keys[i] == pid)
+			return &st->cur[i];
+}
+
+static int stream_new_image(struct stream *st, uint32_t pid)
+{
+	uint32_t nth = 1, *slot;
+
+	if (st->nimg * 2 >= st->hcap) {
+		size_t oc = st->hcap, nc = oc ? oc * 4 : 1024;
+		uint32_t *oldc = st->cur, *oldk = st->keys;
+
+		st->cur = calloc(nc, sizeof(*st->cur));
+		st->keys = calloc(nc, sizeof(*st->keys));
+		if (!st->cur || !st->keys)
+			return -ENOMEM;
+		st->hcap = nc;
+		for (size_t i = 0; i < oc; i++) {
+			if (!oldc[i])
+				continue;
+			slot = stream_slot(st, oldk[i]);
+			*slot = oldc[i];
+			st->keys[slot - st->cur] = oldk[i];
+		}
+		free(oldc);
+		free(oldk);
+	}
+	if (st->nimg == st->cap) {
+		size_t nc = st->cap ? st->cap * 2 : 64;
+		struct simg *n = realloc(st->img, nc * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		st->img = n;
+		st->cap = nc;
+	}
+	slot = stream_slot(st, pid);
+	if (*slot)
+		nth = st->img[*slot - 1].nth + 1;
+	st->img[st->nimg] = (struct simg){ pid, nth, 0, 0 };
+	*slot = (uint32_t)++st->nimg;
+	st->keys[slot - st->cur] = pid;
+	return 0;
+}
+
+static bool line_is(const char *p, const char *eol, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(eol - p) >= n && !memcmp(p, lit, n);
+}
+
+/* One pass over the stream. Counting (fd < 0): finds the images and
+ * their sizes. Writing: copies every run of lines of one image to that
+ * image's place in fd; the images come in the same order again. */
+static int stream_pass(struct stream *st, int fd)
+{
+	const char *p = st->p, *run = NULL;
+	uint32_t pid = 0, seen = 0;
+	long img = -1, run_img = -1;
+	bool after_version = false;
+
+	st->lineno = st->stray = 0;
+	if (fd >= 0 && st->hcap)
+		memset(st->cur, 0, st->hcap * sizeof(*st->cur));
+	while (p <= st->end) {
+		const char *eol = p < st->end ? memchr(p, '\n', (size_t)(st->end - p)) : NULL;
+		const char *next = eol ? eol + 1 : st->end;
+		bool marker = false, version = false;
+
+		if (p < st->end) {
+			if (!eol)
+				eol = st->end;
+			st->lineno++;
+			marker = !after_version && line_is(p, eol, "# PID ");
+			version = line_is(p, eol, "# MALLOC-STAT-LOG ");
+		}
+		/* A run ends at the end, at a marker and at a new image. */
+		if (run && (p == st->end || marker || version)) {
+			struct simg *si = &st->img[run_img];
+			size_t n = (size_t)(p - run);
+
+			if (fd < 0) {
+				si->size += n;
+			} else {
+				if (pwrite(fd, run, n, (off_t)si->off) != (ssize_t)n)
+					return errno ? -errno : -EIO;
+				si->off += n;
+			}
+			run = NULL;
+		}
+		if (p == st->end)
+			break;
+		after_version = version;
+		if (marker) {
+			unsigned long long v = 0;
+
+			for (const char *q = p + 6; q < eol && *q >= '0' && *q <= '9' && v < (1ull << 32); q++)
+				v = v * 10 + (unsigned long long)(*q - '0');
+			pid = (uint32_t)v;
+			img = st->hcap && *stream_slot(st, pid) ? (long)*stream_slot(st, pid) - 1 : -1;
+			p = next;
+			continue;
+		}
+		if (version) {
+			if (fd < 0) {
+				int r = stream_new_image(st, pid);
+
+				if (r < 0)
+					return r;
+			} else if (seen < st->nimg) {
+				uint32_t *slot = stream_slot(st, pid);
+
+				*slot = seen + 1;
+				st->keys[slot - st->cur] = pid;
+			}
+			img = (long)seen++;
+			if (img >= (long)st->nimg)
+				img = -1;
+		}
+		if (img < 0) {
+			st->stray++;	/* before any header of its process */
+		} else if (!run) {
+			run = p;
+			run_img = img;
+		}
+		p = next;
+	}
+	return 0;
+}
+
+static int add_stream(struct list *l, struct mstat_set *set, const char *file, FILE *msgs)
+{
+	struct stream st = { 0 };
+	char tmpl[PATH_MAX], tmp[64], name[PATH_MAX + 64];
+	const char *td = getenv("TMPDIR");
+	struct stat sb;
+	void *map = MAP_FAILED;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	uint64_t off = 0;
+
+	if (fd < 0 || fstat(fd, &sb) < 0 || !sb.st_size) {
+		r = -errno;
+		goto done;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		goto done;
+	}
+	(void)madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	st.p = map;
+	st.end = st.p + sb.st_size;
+	r = stream_pass(&st, -1);
+	if (r < 0)
+		goto done;
+	for (size_t i = 0; i < st.nimg; i++) {
+		st.img[i].off = off;
+		off += st.img[i].size;
+	}
+	snprintf(tmpl, sizeof(tmpl), "%s/malloc-stat-stream.XXXXXX", td && *td ? td : "/tmp");
+	out = mkostemp(tmpl, O_CLOEXEC);
+	if (out < 0) {
+		r = -errno;
+		goto done;
+	}
+	unlink(tmpl);	/* read through /proc/self/fd while it stays open */
+	/* The second pass writes; the offsets it advances start where the
+	 * first pass put them. Images are found again in the same order. */
+	{
+		struct stream w = st;
+
+		w.img = malloc(st.nimg * sizeof(*w.img));
+		if (!w.img && st.nimg) {
+			r = -ENOMEM;
+			goto done;
+		}
+		memcpy(w.img, st.img, st.nimg * sizeof(*w.img));
+		r = stream_pass(&w, out);
+		free(w.img);
+		if (r < 0)
+			goto done;
+	}
+	snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d", out);
+	for (size_t i = 0; i < st.nimg && r == 0; i++) {
+		snprintf(name, sizeof(name), "%s (pid %u, image %u)", file, st.img[i].pid,
+			 st.img[i].nth);
+		r = list_add(l, set, tmp, st.img[i].off, st.img[i].size, st.img[i].size, name,
+			     base_of(name), 0);
+	}
+	if (st.stray && msgs)
+		fprintf(msgs, "malloc-stat: %s: %llu lines of processes whose header is not in the stream (skipped)\n",
+			file, (unsigned long long)st.stray);
+	out = -1;	/* stays open for the readers, until exit */
+done:
+	if (r < 0 && r != -ENOMEM && msgs)
+		fprintf(msgs, "malloc-stat: cannot read the stream '%s': %s\n", file, strerror(-r));
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)sb.st_size);
+	if (fd >= 0)
+		close(fd);
+	if (out >= 0)
+		close(out);
+	free(st.img);
+	free(st.cur);
+	free(st.keys);
+	return r == -ENOMEM ? r : 0;
+}
+
 static int add_file(struct list *l, struct mstat_set *set, const char *file, uint64_t size,
 		    FILE *msgs)
 {
@@ -230,6 +469,8 @@ static int add_file(struct list *l, struct mstat_set *set, const char *file, uin
 	}
 	if (!strncmp(head, MSTAT_MERGE_MAGIC, sizeof(MSTAT_MERGE_MAGIC) - 1))
 		return add_merged(l, set, file, msgs);
+	if (!strncmp(head, "# PID ", 6) && size)
+		return add_stream(l, set, file, msgs);
 	return list_add(l, set, file, 0, UINT64_MAX, size, file, base_of(file), 0);
 }
 

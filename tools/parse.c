@@ -599,7 +599,7 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 
 	if (v < 0 && len > 6 && !memcmp(buf, "# PID ", 6) &&
 	    mstat_header_version(eol + 1, eol2 ? eol2 : buf + len) >= 0) {
-		mstat_diag_add(&im->diag, 1, "a shared-stream log (fd 1022): not read by this version");
+		mstat_diag_add(&im->diag, 1, "a shared-stream log (fd 1022) where one image was expected");
 		return -EINVAL;
 	}
 	if (v < 0) {

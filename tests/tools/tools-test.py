@@ -663,6 +663,56 @@ def case_merge(tmp):
     check("same log as" in r.stderr, "duplicates named")
 
 
+def case_stream(tmp):
+    """The seed's single stream (fd 1022): the same tree read from the
+    stream and from per-process files gives the same figures."""
+    cmd = [prog("prog-tree"), "root"]
+    p, files = run_json(tmp, "files", cmd)
+    stream = os.path.join(tmp, "stream.log")
+    fd = os.open(stream, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1022)
+    os.close(fd)
+    e = env()
+    e["LD_PRELOAD"] = os.environ["PRELOAD"]
+    try:
+        r = subprocess.run(cmd, env=e, pass_fds=(1022,), capture_output=True, timeout=60)
+    finally:
+        os.close(1022)
+    check(r.returncode == p.returncode, f"exit status {r.returncode} under the stream, "
+          f"{p.returncode} with files")
+    out = os.path.join(tmp, "stream.json")
+    q = mstat("report", "--json", "--output", out, stream)
+    if not check(q.returncode == 0 and os.path.exists(out), f"report of the stream: {q.stderr}"):
+        return
+    with open(out) as f:
+        srep = json.load(f)
+
+    def summary(rep):
+        return sorted((os.path.basename(im["argv"][0]) if im["argv"] else "", im["relation"],
+                       im["allocations"], im["frees"], im["leaked_blocks"], im["end"])
+                      for im in images(rep))
+
+    if not check(files is not None, "no JSON report from the files"):
+        return
+    check(len(images(srep)) >= 5, f"{len(images(srep))} images in the stream, want 5 or more")
+    # The stream is written in batches: the child killed by SIGKILL loses
+    # its only batch (README, Limits); per-process files keep it.
+    want = [s for s in summary(files) if s[5] != "died"]
+    check(len(want) == len(summary(files)) - 1, "the files show the killed child")
+    check(summary(srep) == want, f"stream and files disagree:\n{summary(srep)}\n{want}")
+    check(srep["read"]["problems"] == 0, f"problems reading the stream: {q.stderr}")
+    # A stream cut in the middle of a batch: what is whole is still read.
+    with open(stream, "rb") as f:
+        data = f.read()
+    cut = os.path.join(tmp, "cut.log")
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) * 2 // 3])
+    c = mstat("report", cut)
+    check(c.returncode == 0, f"report of a cut stream: {c.stderr}")
+    check("(pid " in c.stderr or "cut short" in c.stderr or "not closed" in c.stderr,
+          f"a cut stream names the image: {c.stderr}")
+
+
 def case_html(tmp):
     chrome = shutil.which("chromium") or shutil.which("chromium-browser")
     p, rep = run_json(tmp, "t", [prog("prog-tree"), "root"])
