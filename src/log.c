@@ -583,10 +583,17 @@ static inline unsigned writer_enter(struct tstate *t)
  * written straight away instead (nested_put). */
 static inline void leave_begin(struct tstate *t)
 {
-	if (MSTAT_UNLIKELY(t->pend_len || t->lost) && mstat_log_on)
-		flush_pending_locked(t);
-	t->leaving = 1;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	for (;;) {
+		if (MSTAT_UNLIKELY(t->pend_len || t->lost) && mstat_log_on)
+			flush_pending_locked(t);
+		t->leaving = 1;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		/* A handler between the flush and the store above pended. */
+		if (MSTAT_LIKELY(!t->pend_len && !t->lost) || !mstat_log_on)
+			return;
+		t->leaving = 0;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	}
 }
 
 static inline void leave_end(struct tstate *t, uint8_t depth)
