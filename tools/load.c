@@ -238,7 +238,7 @@ struct stream {
 	uint32_t *cur;		/* pid -> current image + 1, open addressing */
 	uint32_t *keys;
 	size_t hcap;
-	uint64_t lineno, stray;
+	uint64_t stray;		/* lines before any header of their process */
 };
 
 static uint32_t *stream_slot(struct stream *st, uint32_t pid)
@@ -258,10 +258,15 @@ static int stream_new_image(struct stream *st, uint32_t pid)
 		size_t oc = st->hcap, nc = oc ? oc * 4 : 1024;
 		uint32_t *oldc = st->cur, *oldk = st->keys;
 
-		st->cur = calloc(nc, sizeof(*st->cur));
-		st->keys = calloc(nc, sizeof(*st->keys));
-		if (!st->cur || !st->keys)
+		uint32_t *nk = calloc(nc, sizeof(*nk)), *ncur = calloc(nc, sizeof(*ncur));
+
+		if (!nk || !ncur) {
+			free(nk);
+			free(ncur);
 			return -ENOMEM;
+		}
+		st->cur = ncur;
+		st->keys = nk;
 		st->hcap = nc;
 		for (size_t i = 0; i < oc; i++) {
 			if (!oldc[i])
@@ -308,7 +313,7 @@ static int stream_pass(struct stream *st, int fd)
 	long img = -1, run_img = -1;
 	bool after_version = false;
 
-	st->lineno = st->stray = 0;
+	st->stray = 0;
 	if (fd >= 0 && st->hcap)
 		memset(st->cur, 0, st->hcap * sizeof(*st->cur));
 	while (p <= st->end) {
@@ -319,7 +324,6 @@ static int stream_pass(struct stream *st, int fd)
 		if (p < st->end) {
 			if (!eol)
 				eol = st->end;
-			st->lineno++;
 			marker = !after_version && line_is(p, eol, "# PID ");
 			version = line_is(p, eol, "# MALLOC-STAT-LOG ");
 		}
@@ -346,7 +350,7 @@ static int stream_pass(struct stream *st, int fd)
 			for (const char *q = p + 6; q < eol && *q >= '0' && *q <= '9' && v < (1ull << 32); q++)
 				v = v * 10 + (unsigned long long)(*q - '0');
 			pid = (uint32_t)v;
-			img = st->hcap && *stream_slot(st, pid) ? (long)*stream_slot(st, pid) - 1 : -1;
+			img = st->hcap ? (long)*stream_slot(st, pid) - 1 : -1;
 			p = next;
 			continue;
 		}
