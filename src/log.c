@@ -46,6 +46,7 @@ struct tstate {
 	uint8_t depth;		/* inside the writer: nested events are pended */
 	uint8_t flushing;
 	uint8_t leaving;	/* past the last flush, about to leave the writer */
+	uint8_t section;	/* writer_enter() of mstat_log_lock() */
 	uint16_t pend_len;
 	uint32_t lost;
 	char pend[244];		/* entries made by signal handlers meanwhile */
@@ -137,7 +138,7 @@ static inline uint32_t self_tid(struct tstate *t)
 	return t->tid;
 }
 
-void mstat_log_lock(void)
+static void lock_raw(void)
 {
 	uint32_t me = self_tid(&tls), c = 0;
 	int err;
@@ -171,7 +172,7 @@ void mstat_log_lock(void)
 	errno = err;
 }
 
-void mstat_log_unlock(void)
+static void unlock_raw(void)
 {
 	if (__atomic_exchange_n(&W.lock, 0, __ATOMIC_RELEASE) & WAITERS) {
 		int err = errno;
@@ -569,7 +570,7 @@ static inline unsigned writer_enter(struct tstate *t)
 	t->depth = 1;
 	lk = !__libc_single_threaded;
 	if (lk)
-		mstat_log_lock();
+		lock_raw();
 	/* The caller's depth comes back on leaving: a handler that took the
 	 * lock while its thread waited for it must not clear that thread's. */
 	return (prev << 1) | lk;
@@ -608,8 +609,26 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 {
 	leave_begin(t);
 	if (lk & 1)
-		mstat_log_unlock();
+		unlock_raw();
 	leave_end(t, (uint8_t)(lk >> 1));
+}
+
+/* The lifecycle code's sections (process.c): a writer section like any
+ * entry's, so that a handler arriving meanwhile is pended and flushed at
+ * the end, never written into the middle of a header, single-threaded or
+ * not. Sections do not nest. */
+void mstat_log_lock(void)
+{
+	struct tstate *t = &tls;
+
+	t->section = (uint8_t)writer_enter(t);
+}
+
+void mstat_log_unlock(void)
+{
+	struct tstate *t = &tls;
+
+	writer_leave(t, t->section);
 }
 
 /* An event of a signal handler that interrupted this thread inside the
@@ -1063,7 +1082,7 @@ bool mstat_log_hold(void)
 
 	if (!mstat_log_on || __libc_single_threaded || nested(t))
 		return false;
-	mstat_log_lock();
+	lock_raw();
 	t->depth = 1;
 	return true;
 }
@@ -1077,7 +1096,7 @@ void mstat_log_unhold(bool held)
 		return;
 	err = errno;
 	leave_begin(t);
-	mstat_log_unlock();
+	unlock_raw();
 	leave_end(t, 0);
 	errno = err;
 }
