@@ -45,12 +45,14 @@ static inline size_t usable_size(const void *p)
 }
 
 /* A stack for an allocation entry; libraries loaded since the last MAPS
- * are logged first, so that its frames resolve. */
+ * are logged first, so that its frames resolve. Not from inside the
+ * writer (a signal handler, or another library's fork handler allocating
+ * while ours holds the writer): the next stack taken outside logs them. */
 static int capture(uintptr_t *frames)
 {
 	int n = mstat_stack_capture(frames, mstat_stack_depth);
 
-	if (MSTAT_UNLIKELY(mstat_stack_modules_changed()))
+	if (!mstat_log_nested() && MSTAT_UNLIKELY(mstat_stack_modules_changed()))
 		mstat_proc_maps_changed();
 	return n;
 }
