@@ -23,7 +23,9 @@ See bench/RESULTS.md for the latest figures and bench/meson.build for the
 """
 
 import argparse
+import array
 import datetime
+import fcntl
 import glob
 import os
 import platform
@@ -335,6 +337,7 @@ class Counters(Variant):
         return {"output": "none"}
 
 
+FS_IOC_GETFLAGS = 0x80086601
 FS_IOC_SETFLAGS = 0x40086602
 FS_TOPDIR_FL = 0x00020000
 
@@ -349,12 +352,10 @@ def own_group_dir(parent):
     of conftest files. Elsewhere the ioctl fails and nothing changes."""
     os.makedirs(parent, exist_ok=True)
     try:
-        import array
-        import fcntl
         fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
         try:
             flags = array.array("l", [0])
-            fcntl.ioctl(fd, 0x80086601, flags, True)  # FS_IOC_GETFLAGS
+            fcntl.ioctl(fd, FS_IOC_GETFLAGS, flags, True)
             flags[0] |= FS_TOPDIR_FL
             fcntl.ioctl(fd, FS_IOC_SETFLAGS, flags, True)
         finally:

@@ -1082,8 +1082,7 @@ bool mstat_log_hold(void)
 
 	if (!mstat_log_on || __libc_single_threaded || nested(t))
 		return false;
-	lock_raw();
-	t->depth = 1;
+	writer_enter(t);	/* threaded and not nested: locks, depth 0 -> 1 */
 	return true;
 }
 
@@ -1095,9 +1094,7 @@ void mstat_log_unhold(bool held)
 	if (!held)
 		return;
 	err = errno;
-	leave_begin(t);
-	unlock_raw();
-	leave_end(t, 0);
+	writer_leave(t, 1);	/* as writer_enter() returned in hold */
 	errno = err;
 }
 
