@@ -37,7 +37,6 @@
 #define ZERO_IOVS 64u		/* a pwritev of up to 256 KiB of zeros */
 #define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
 #define STREAM_FLUSH_NS 10000000u
-#define RSS_EVERY_NS 10000000u	/* resident size at most every 10 ms */
 #define ENTRY_MAX 160
 
 /* Per-thread state. initial-exec: the default TLS model may call malloc. */
@@ -65,6 +64,9 @@ static struct {
 	char *win;
 	size_t win_len;
 	size_t pos;		/* next entry, inside the window */
+	bool win_nofork;	/* MADV_DONTFORK: not in fork children */
+	char *stale;		/* a sealed window, left for exec or exit */
+	size_t stale_len;
 	uint64_t last_tick;	/* TIME entries */
 	uint64_t last_rss;	/* RSS entries */
 	uint64_t win_off;	/* file offset of the window */
@@ -80,8 +82,8 @@ static struct {
 	size_t blen;
 	size_t pidline_len;
 	char pidline[32];
+	const char *path;	/* the caller's, kept as long as the sink */
 	char buf[STREAM_BATCH];
-	char path[PATH_MAX];
 } W __attribute__((aligned(64))) = { .fd = -1, .enabled = true };
 
 bool mstat_log_on;
@@ -202,6 +204,26 @@ static inline void copy_published(char *dst, const char *p, size_t len)
 	dst[0] = p[0];
 }
 
+/* Before a fork: fork children neither copy the window nor need to unmap
+ * it. Done when a process forks, not for every window of every process. */
+void mstat_log_before_fork(void)
+{
+	if (W.win && !W.win_nofork)
+		W.win_nofork = madvise(W.win, W.win_len, MADV_DONTFORK) == 0;
+}
+
+/* Unmaps the window (and a sealed one kept mapped). In a fork child
+ * only what the child inherited: windows are MADV_DONTFORK. */
+static void win_unmap(bool child)
+{
+	if (W.win && !(child && W.win_nofork))
+		mstat_sys_munmap(W.win, W.win_len);
+	if (W.stale && !(child && W.win_nofork))
+		mstat_sys_munmap(W.stale, W.stale_len);
+	W.win = W.stale = NULL;
+	W.win_len = W.stale_len = 0;
+}
+
 static void log_fail(void)
 {
 	W.failed = true;
@@ -209,9 +231,7 @@ static void log_fail(void)
 	if (W.kind == MSTAT_SINK_FILE && W.win) {
 		uint64_t end = W.win_off + W.pos;
 
-		mstat_sys_munmap(W.win, W.win_len);
-		W.win = NULL;
-		W.win_len = 0;
+		win_unmap(false);
 		W.win_off = end;
 		W.pos = 0;
 		if (W.fd >= 0)
@@ -317,9 +337,7 @@ static int file_next_window(void)
 	r = file_reserve(off + len);
 	if (r < 0)
 		return r;
-	if (W.win)
-		mstat_sys_munmap(W.win, W.win_len);
-	W.win = NULL;
+	win_unmap(false);
 	win = mstat_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
 	if (win == MAP_FAILED) {
 		W.win_off = end;
@@ -330,6 +348,7 @@ static int file_next_window(void)
 	W.win = win;
 	W.win_off = off;
 	W.win_len = len;
+	W.win_nofork = false;
 	W.pos = (size_t)(end - off);
 	W.direct = false;
 	return 0;
@@ -503,7 +522,7 @@ static void tick_at(uint64_t now)
 	int err = errno;
 
 	sink_put(rec, (size_t)(e - rec));
-	if (now - W.last_rss >= RSS_EVERY_NS) {
+	if (now - W.last_rss >= MSTAT_RSS_EVERY_NS) {
 		uint64_t resident, shared;
 
 		W.last_rss = now;
@@ -1123,13 +1142,10 @@ void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tai
 int mstat_log_open_file(int fd, const char *path)
 {
 	struct stat st;
-	size_t n = strlen(path);
 
-	if (n >= sizeof(W.path))
-		return -ENAMETOOLONG;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	memcpy(W.path, path, n + 1);
+	W.path = path;
 	W.kind = MSTAT_SINK_FILE;
 	W.fd = fd;
 	W.fd_checked = true;
@@ -1153,7 +1169,7 @@ int mstat_log_open_file(int fd, const char *path)
 		W.pos = 0;
 		W.win_len = 0;
 	}
-	/* No RSS sample before the process has lived RSS_EVERY_NS: most
+	/* No RSS sample before the process has lived MSTAT_RSS_EVERY_NS: most
 	 * processes of a build are shorter, and FINI has their maxrss. */
 	W.last_rss = coarse_now();
 	update_on();
@@ -1184,6 +1200,7 @@ void mstat_log_close(void)
 {
 	if (W.kind == MSTAT_SINK_FILE) {
 		mstat_log_seal_locked();
+		win_unmap(false);
 		if (W.fd >= 0)
 			close(W.fd);
 	} else if (W.kind == MSTAT_SINK_STREAM) {
@@ -1225,8 +1242,10 @@ void mstat_log_seal_locked(void)
 		return;
 	uint64_t end = W.win_off + W.pos;
 
-	if (W.win)
-		mstat_sys_munmap(W.win, W.win_len);
+	/* Sealing comes before exec and at exit, which unmap it anyway: the
+	 * window stays mapped, unused (the trim below cuts its tail off). */
+	W.stale = W.win;
+	W.stale_len = W.win_len;
 	W.win = NULL;
 	W.win_len = 0;
 	W.win_off = end;
@@ -1254,14 +1273,11 @@ void mstat_log_forget_in_child(void)
 	t->pend_len = 0;
 	t->lost = 0;
 	if (W.kind == MSTAT_SINK_FILE) {
-		/* The mapping and descriptor are copies; unmapping and closing
-		 * them here leaves the parent's file alone. */
-		if (W.win)
-			mstat_sys_munmap(W.win, W.win_len);
+		/* The descriptor (and a window madvise could not keep out)
+		 * are copies; closing them leaves the parent's file alone. */
+		win_unmap(true);
 		if (W.fd >= 0)
 			close(W.fd);
-		W.win = NULL;
-		W.win_len = 0;
 		W.fd = -1;
 		W.kind = MSTAT_SINK_NONE;
 	} else if (W.kind == MSTAT_SINK_STREAM) {

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* RSS entries: at most one per period, none before a process lived one. */
+#define MSTAT_RSS_EVERY_NS 10000000u
+
 enum mstat_ev {
 	MSTAT_EV_MALLOC,
 	MSTAT_EV_CALLOC,
@@ -80,14 +83,17 @@ void mstat_log_put_locked(const char *text, size_t len);
 void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail);
 
 /* Sink set-up. The file sink takes ownership of fd (already high and
- * close-on-exec) and remembers path to reopen it if the program closes or
- * replaces the descriptor. 0 or -errno. */
+ * close-on-exec) and keeps path (which must stay valid) to reopen it if the
+ * program closes or replaces the descriptor. 0 or -errno. */
 int mstat_log_open_file(int fd, const char *path);
 /* A stream: buffered (fd 1022: batches of up to PIPE_BUF) or one write per
  * entry (an fd the program set through the API). fd is owned when owned. */
 void mstat_log_open_stream(int fd, bool buffered, bool owned);
 void mstat_log_close(void);
 enum mstat_sink_kind mstat_log_sink(void);
+
+/* Under the writer lock, just before fork. */
+void mstat_log_before_fork(void);
 
 /* Byte offset of the next entry in the file sink (the fork point). */
 uint64_t mstat_log_offset(void);

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -47,10 +48,16 @@ static struct {
 	pid_t ppid;		/* fork children: the forking process */
 	uint64_t pstart;
 	uint64_t fork_off;
+	uint64_t fork_boot;	/* CLOCK_BOOTTIME just before fork */
+	uint64_t mono0;		/* the header's CLOCK_MONOTONIC */
 	int64_t inherited;
+	const char *arg_start;	/* the argument strings, from our constructor */
+	const char *arg_end;
+	size_t exe_len;		/* /proc/self/exe, read once per image */
 	char parent_file[NAME_MAX + 1];
 	char prefix[PATH_MAX];
 	char file[PATH_MAX];
+	char exe[PATH_MAX];
 } P;
 
 /* ---- header ---- */
@@ -103,28 +110,39 @@ static void h_flush(struct hbuf *h)
 	h->p = h->b;
 }
 
+/* Arguments are NUL-terminated; the header separates them by a space. */
+static void h_args(struct hbuf *h, const char *b, size_t n, bool *first)
+{
+	for (size_t i = 0; i < n && h->end - h->p >= 16; i++) {
+		if (b[i] == '\0') {
+			*first = false;
+			*h->p++ = ' ';
+		} else {
+			h_esc(h, b + i, 1, true);
+		}
+	}
+}
+
+/* The command line: the argument strings in our own memory when the
+ * constructor saw them (what /proc/self/cmdline reads, without its cost),
+ * else /proc/self/cmdline. */
 static void h_cmdline(struct hbuf *h)
 {
 	char buf[4096];
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	bool first = true;
 	ssize_t n;
 
 	h_str(h, "# CMDLINE ");
-	if (fd >= 0) {
-		while ((n = read(fd, buf, sizeof(buf))) > 0) {
-			for (ssize_t i = 0; i < n; i++) {
-				if (h->end - h->p < 16)
-					break;
-				if (buf[i] == '\0') {
-					first = false;
-					*h->p++ = ' ';
-				} else {
-					h_esc(h, buf + i, 1, true);
-				}
-			}
+	if (P.arg_start) {
+		h_args(h, P.arg_start, (size_t)(P.arg_end - P.arg_start), &first);
+	} else {
+		int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				h_args(h, buf, (size_t)n, &first);
+			close(fd);
 		}
-		close(fd);
 	}
 	/* Drop the separator after the last argument. */
 	if (!first && h->p[-1] == ' ')
@@ -210,7 +228,8 @@ static void put_header(bool maps)
 	h_str(&h, "\n# TIME ");
 	h_u64(&h, mstat_clock_ns(CLOCK_REALTIME));
 	h_str(&h, " ");
-	h_u64(&h, mstat_clock_ns(CLOCK_MONOTONIC));
+	P.mono0 = mstat_clock_ns(CLOCK_MONOTONIC);
+	h_u64(&h, P.mono0);
 	h_str(&h, "\n# ORIGIN ");
 	if (P.origin == ORIGIN_IMAGE) {
 		h_str(&h, "image\n");
@@ -233,10 +252,13 @@ static void put_header(bool maps)
 		h_esc(&h, base ? base + 1 : P.file, strlen(base ? base + 1 : P.file), false);
 		h_str(&h, "\n");
 	}
-	n = readlink("/proc/self/exe", path, sizeof(path));
+	/* A fork child runs its parent's executable: the parent's copy. */
+	if (!P.exe_len) {
+		n = readlink("/proc/self/exe", P.exe, sizeof(P.exe));
+		P.exe_len = n > 0 ? (size_t)n : 0;
+	}
 	h_str(&h, "# EXE ");
-	if (n > 0)
-		h_esc(&h, path, (size_t)n, false);
+	h_esc(&h, P.exe, P.exe_len, false);
 	h_str(&h, "\n# CWD ");
 	if (getcwd(path, sizeof(path)))
 		h_esc(&h, path, strlen(path), false);
@@ -372,6 +394,8 @@ static void atfork_prepare(void)
 	mstat_log_lock();
 	fork_locked = true;
 	P.fork_off = mstat_log_offset();
+	mstat_log_before_fork();
+	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
 		mstat_log_seal_locked(); /* flush: the child must not repeat it */
 }
@@ -380,6 +404,30 @@ static void atfork_parent(void)
 {
 	if (fork_locked)
 		mstat_log_unlock();
+}
+
+/*
+ * A fork child's START without reading /proc (a process's first /proc
+ * access costs it 20-30 us, about as much as the rest of its log file):
+ * the kernel stamps a child with CLOCK_BOOTTIME while fork runs, and
+ * /proc/PID/stat shows that stamp in whole clock ticks. Read before the
+ * fork and again in the child, the clock brackets the stamp; when both
+ * readings fall in the same tick, so does the stamp. Otherwise (about one
+ * fork in fifty) /proc/self/stat decides.
+ */
+static uint64_t start_between(uint64_t before, uint64_t after)
+{
+	static uint64_t tick_ns;
+
+	if (!tick_ns) {
+		unsigned long hz = getauxval(AT_CLKTCK);
+
+		/* The kernel divides exactly only when a tick is whole ns. */
+		tick_ns = hz && 1000000000u % hz == 0 ? 1000000000u / hz : UINT64_MAX;
+	}
+	if (!before || tick_ns == UINT64_MAX || before / tick_ns != after / tick_ns)
+		return 0;
+	return before / tick_ns;
 }
 
 /* The child's half, shared by fork handlers and clone detection. The file
@@ -392,7 +440,10 @@ static void become_child(enum origin origin, uint64_t off)
 	P.ppid = P.pid;
 	P.pstart = P.start;
 	P.pid = getpid();
-	P.start = 0;		/* read when the header is written */
+	/* 0: read when the header is written */
+	P.start = origin == ORIGIN_FORK ?
+		start_between(P.fork_boot, mstat_clock_ns(CLOCK_BOOTTIME)) : 0;
+	P.fork_boot = 0;
 	P.origin = origin;
 	P.fork_off = off;
 	P.fini_done = false;
@@ -522,8 +573,29 @@ void mstat_proc_init(void)
 	errno = err;
 }
 
-__attribute__((constructor)) static void mstat_ctor(void)
+/* The argument strings, if they lie one after the other as the kernel put
+ * them (an explicit ld.so invocation hands on a tail of them). */
+static void note_args(int argc, char **argv)
 {
+	const char *e;
+
+	if (argc <= 0 || !argv || !argv[0])
+		return;
+	e = argv[0];
+	for (int i = 0; i < argc; i++) {
+		if (!argv[i] || argv[i] != e)
+			return;
+		e += strlen(e) + 1;
+	}
+	P.arg_end = e;
+	P.arg_start = argv[0];
+}
+
+/* glibc calls the constructors of shared objects with main's arguments. */
+__attribute__((constructor)) static void mstat_ctor(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	note_args(argc, argv);
 	mstat_proc_init();
 	/* Out of malloc: dlopen takes the loader lock and allocates. */
 	mstat_stack_load();
@@ -616,8 +688,13 @@ static void put_fini(void)
 	uint64_t resident, shared;
 	char tail_rss[24];
 
-	/* Resident size at exit: short processes get no periodic sample. */
-	if (mstat_statm(&resident, &shared) == 0) {
+	/* Resident size at exit: short processes get no periodic sample. An
+	 * exec'd image needs it (its maxrss may be the previous image's); a
+	 * fork child that lived less than a sample period is left with its
+	 * maxrss, as reading /proc would be most of its logging cost. */
+	if ((P.origin == ORIGIN_IMAGE ||
+	     mstat_clock_ns(CLOCK_MONOTONIC) - P.mono0 >= MSTAT_RSS_EVERY_NS) &&
+	    mstat_statm(&resident, &shared) == 0) {
 		*mstat_fmt_u64(tail_rss, shared) = '\0';
 		mstat_log_control("RSS", resident, 0, tail_rss);
 	}

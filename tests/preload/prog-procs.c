@@ -348,6 +348,77 @@ static void mode_forkmany(int n)
 	}
 }
 
+/* Children that report what /proc says of them, for the log's identity
+ * lines: "PID START EXE-LENGTH" and the raw command line follow. Some
+ * children sleep across a clock tick, some fork from a thread. */
+static void report_self(void)
+{
+	char buf[8192], out[8400];
+	ssize_t n;
+	int fd, len;
+	char *p;
+	unsigned long long start = 0;
+
+	free(malloc(10));
+	fd = open("/proc/self/stat", O_RDONLY);
+	CHECK(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	CHECK(n > 0);
+	close(fd);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	CHECK(p != NULL);
+	for (int field = 2; field < 22; field++)
+		p = strchr(p + 1, ' ');
+	start = strtoull(p + 1, NULL, 10);
+	fd = open("/proc/self/cmdline", O_RDONLY);
+	CHECK(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	CHECK(n > 0);
+	close(fd);
+	len = snprintf(out, sizeof(out), "%d %llu %zd\n", (int)getpid(), start, n);
+	memcpy(out + len, buf, (size_t)n);
+	/* One write: lines of children never interleave. */
+	CHECK(write(STDOUT_FILENO, out, (size_t)len + (size_t)n) == len + n);
+}
+
+static void *fork_reporter(void *arg)
+{
+	pid_t pid = fork();
+
+	(void)arg;
+	if (pid == 0) {
+		report_self();
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	return NULL;
+}
+
+static void mode_identity(int n)
+{
+	alloc_some(4);
+	for (int i = 0; i < n; i++) {
+		pid_t pid;
+
+		if (i % 10 == 9) {
+			pthread_t t;
+
+			CHECK(pthread_create(&t, NULL, fork_reporter, NULL) == 0);
+			CHECK(pthread_join(t, NULL) == 0);
+			continue;
+		}
+		pid = fork();
+		if (pid == 0) {
+			if (i % 7 == 3)
+				usleep(15000);
+			report_self();
+			_exit(0);
+		}
+		wait_status(pid, 0);
+	}
+}
+
 /* Traced fork children, each a file. */
 static pid_t lap(int n)
 {
@@ -435,6 +506,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "identity"))
+		mode_identity(n);
 	else if (!strcmp(mode, "pidreuse"))
 		mode_pidreuse(n);
 	else

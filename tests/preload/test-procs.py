@@ -176,6 +176,35 @@ elif case == 'pidreuse':
 	check_eq(len({i.name for i in k}), 400, 'distinct files')
 	print('%d pids reused' % reused)
 
+elif case == 'identity':
+	# Fork children name themselves without reading /proc (START from a
+	# clock read on both sides of fork, EXE and CMDLINE from the parent):
+	# every child's header must say what /proc says of it. 300 children,
+	# some forked from threads, some sleeping past a clock tick.
+	args = [procs, 'identity', child, '300', 'two words', 'back\\slash', 'new\nline', '']
+	res = run_ok(args)
+	out = res.stdout
+	seen = {}
+	while out:
+		line, _, out = out.partition(b'\n')
+		if line.startswith(b'procs '):
+			continue
+		pid, start, n = (int(x) for x in line.split())
+		cmd, out = out[:n], out[n:]
+		seen[pid] = (start, [a.decode() for a in cmd.split(b'\0')[:-1]])
+	t = tree_of()
+	root = t.roots[0]
+	k = kids(t, root)
+	check_eq(len(seen), 300, 'children that reported')
+	check_eq(sorted(i.pid for i in k), sorted(seen), 'children logged')
+	check_eq(root.cmdline, args, 'the root\'s CMDLINE')
+	bad = [(i.pid, i.start, seen[i.pid][0]) for i in k if i.start != seen[i.pid][0]]
+	check_eq(bad, [], '(pid, START, /proc START) that differ')
+	check_eq({tuple(seen[i.pid][1]) for i in k}, {tuple(args)}, '/proc/PID/cmdline')
+	check_eq({tuple(i.cmdline) for i in k}, {tuple(args)}, 'children\'s CMDLINE')
+	check_eq({i.exe for i in k}, {os.path.realpath(procs)}, 'children\'s EXE')
+	check_eq({(i.ppid, i.pstart) for i in k}, {(root.pid, root.start)}, '(PPID, PSTART)')
+
 elif case == 'missing-dir':
 	# One line on stderr, and the program runs normally.
 	plain = run([procs, 'fork', child], preload=False, cwd=d)
