@@ -415,17 +415,19 @@ static void atfork_parent(void)
  * readings fall in the same tick, so does the stamp. Otherwise (about one
  * fork in fifty) /proc/self/stat decides.
  */
+static uint64_t tick_ns;	/* of START; 0: not whole nanoseconds */
+
+static void init_tick(void)
+{
+	unsigned long hz = getauxval(AT_CLKTCK);
+
+	/* The kernel divides exactly only when a tick is whole ns. */
+	tick_ns = hz && 1000000000u % hz == 0 ? 1000000000u / hz : 0;
+}
+
 static uint64_t start_between(uint64_t before, uint64_t after)
 {
-	static uint64_t tick_ns;
-
-	if (!tick_ns) {
-		unsigned long hz = getauxval(AT_CLKTCK);
-
-		/* The kernel divides exactly only when a tick is whole ns. */
-		tick_ns = hz && 1000000000u % hz == 0 ? 1000000000u / hz : UINT64_MAX;
-	}
-	if (!before || tick_ns == UINT64_MAX || before / tick_ns != after / tick_ns)
+	if (!before || !tick_ns || before / tick_ns != after / tick_ns)
 		return 0;
 	return before / tick_ns;
 }
@@ -525,6 +527,7 @@ static void init_once(void)
 
 	P.origin = ORIGIN_IMAGE;
 	init_guard();
+	init_tick();	/* here: a fork child would write it to a shared page */
 	P.pid = getpid();
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 
