@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	lib_alloc = (void *(*)(size_t))dlsym(h, "lib_alloc_outer");
 	q = lib_alloc(4343);
 	printf("lib %p\n", q);
-	for (int i = 0; i < 20000; i++) {
+	for (int i = 0; i < 80000; i++) {
 		heavy_site();
 		light_site();
 	}
