@@ -224,6 +224,13 @@ static void win_unmap(bool child)
 	W.win_len = W.stale_len = 0;
 }
 
+static bool fd_is_ours(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino;
+}
+
 static void log_fail(void)
 {
 	W.failed = true;
@@ -234,7 +241,10 @@ static void log_fail(void)
 		win_unmap(false);
 		W.win_off = end;
 		W.pos = 0;
-		if (W.fd >= 0)
+		/* Often the failure is that W.fd is no longer our file (the
+		 * program replaced it and our path is gone): never cut or
+		 * grow the program's file. */
+		if (fd_is_ours(W.fd))
 			(void)!ftruncate(W.fd, (off_t)end);
 	}
 }
@@ -250,7 +260,7 @@ static int file_fd_check(void)
 		W.fd_checked = false;
 		return 0;
 	}
-	if (W.fd >= 0 && fstat(W.fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino)
+	if (fd_is_ours(W.fd))
 		return 0;
 	fd = open(W.path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)

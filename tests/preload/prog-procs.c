@@ -288,6 +288,35 @@ static void mode_closefd(void)
 	churn(3000);
 }
 
+/* The log renamed away and its descriptor number taken by the program's
+ * own file: the preload can neither reopen its log nor keep writing, and
+ * must leave the program's file alone when it gives up. */
+static void mode_logmoved(void)
+{
+	const char *prefix = getenv("MALLOC_STAT_PREFIX");
+	char link[64], path[PATH_MAX], moved[PATH_MAX + 8];
+	ssize_t n;
+	int fd, logfd;
+
+	CHECK(prefix != NULL && prefix[0] == '/');
+	alloc_some(10);
+	logfd = find_log_fd(prefix);
+	CHECK(logfd > 2);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", logfd);
+	n = readlink(link, path, sizeof(path) - 1);
+	CHECK(n > 0);
+	path[n] = '\0';
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	CHECK(rename(path, moved) == 0);
+	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK(write(fd, "own data 1\n", 11) == 11);
+	CHECK(dup2(fd, logfd) == logfd);
+	churn(20000);
+	CHECK(write(fd, "own data 2\n", 11) == 11);
+	CHECK(close(fd) == 0);
+}
+
 static int stop;
 
 static void *allocator(void *arg)
@@ -506,6 +535,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "logmoved"))
+		mode_logmoved();
 	else if (!strcmp(mode, "identity"))
 		mode_identity(n);
 	else if (!strcmp(mode, "pidreuse"))

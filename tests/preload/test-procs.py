@@ -155,6 +155,19 @@ elif case == 'closefd':
 	n = sum(1 for e in t.images[0].entries if e.type == 'free')
 	check(n >= 13000, 'frees logged in the parent: %d' % n)
 
+elif case == 'logmoved':
+	# The log renamed away, its descriptor number dup2'ed over with the
+	# program's own file: logging stops, and the program's file is never
+	# written or truncated by the preload.
+	run_ok([procs, 'logmoved', child])
+	with open(os.path.join(d, 'own-file'), 'rb') as f:
+		check_eq(f.read(), b'own data 1\nown data 2\n', "the program's own file")
+	moved = [n for n in os.listdir(d) if n.endswith('.moved')]
+	check_eq(len(moved), 1, 'the renamed log')
+	with open(os.path.join(d, moved[0]), 'rb') as f:
+		head = f.read(4096)
+	check(head.startswith(b'# MALLOC-STAT-LOG'), 'the renamed log keeps its header')
+
 elif case == 'fork-threads':
 	run_ok([procs, 'fork-threads', child, '300'])
 	t = tree_of(threads=True)
