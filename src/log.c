@@ -1211,11 +1211,12 @@ void mstat_log_close(void)
 	if (W.kind == MSTAT_SINK_FILE) {
 		mstat_log_seal_locked();
 		win_unmap(false);
-		if (W.fd >= 0)
+		/* The number may be the program's now (see file_fd_check). */
+		if (fd_is_ours(W.fd))
 			close(W.fd);
 	} else if (W.kind == MSTAT_SINK_STREAM) {
 		stream_flush();
-		if (W.owned)
+		if (W.owned && fd_is_ours(W.fd))
 			close(W.fd);
 	}
 	W.fd = -1;
@@ -1286,7 +1287,9 @@ void mstat_log_forget_in_child(void)
 		/* The descriptor (and a window madvise could not keep out)
 		 * are copies; closing them leaves the parent's file alone. */
 		win_unmap(true);
-		if (W.fd >= 0)
+		/* Only if still our log: the program may have dup2'ed its own
+		 * file onto the number, which the child must keep. */
+		if (fd_is_ours(W.fd))
 			close(W.fd);
 		W.fd = -1;
 		W.kind = MSTAT_SINK_NONE;

@@ -288,20 +288,28 @@ static void mode_closefd(void)
 	churn(3000);
 }
 
-/* The log renamed away and its descriptor number taken by the program's
- * own file: the preload can neither reopen its log nor keep writing, and
- * must leave the program's file alone when it gives up. */
-static void mode_logmoved(void)
+/* The log's descriptor, once some allocations have made the log. */
+static int started_log_fd(void)
 {
 	const char *prefix = getenv("MALLOC_STAT_PREFIX");
-	char link[64], path[PATH_MAX], moved[PATH_MAX + 8];
-	ssize_t n;
-	int fd, logfd;
+	int logfd;
 
 	CHECK(prefix != NULL && prefix[0] == '/');
 	alloc_some(10);
 	logfd = find_log_fd(prefix);
 	CHECK(logfd > 2);
+	return logfd;
+}
+
+/* The log renamed away and its descriptor number taken by the program's
+ * own file: the preload can neither reopen its log nor keep writing, and
+ * must leave the program's file alone when it gives up. */
+static void mode_logmoved(void)
+{
+	char link[64], path[PATH_MAX], moved[PATH_MAX + 8];
+	ssize_t n;
+	int fd, logfd = started_log_fd();
+
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", logfd);
 	n = readlink(link, path, sizeof(path) - 1);
 	CHECK(n > 0);
@@ -315,6 +323,29 @@ static void mode_logmoved(void)
 	churn(20000);
 	CHECK(write(fd, "own data 2\n", 11) == 11);
 	CHECK(close(fd) == 0);
+}
+
+/* The program's own file dup2'ed onto the log's number, then a fork before
+ * the preload has had a reason to look: the child must keep the program's
+ * descriptor (it writes through it), and both logs go on. */
+static void mode_dup2fork(void)
+{
+	int fd, logfd = started_log_fd();
+	pid_t pid;
+
+	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+	CHECK(fd >= 0);
+	CHECK(dup2(fd, logfd) == logfd);
+	CHECK(close(fd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		churn(100);
+		CHECK(write(logfd, "child\n", 6) == 6);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+	churn(20000);
+	CHECK(write(logfd, "parent\n", 7) == 7);
 }
 
 static int stop;
@@ -535,6 +566,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "dup2fork"))
+		mode_dup2fork();
 	else if (!strcmp(mode, "logmoved"))
 		mode_logmoved();
 	else if (!strcmp(mode, "identity"))

@@ -50,6 +50,17 @@ def ancestors(img):
 	return out
 
 
+def own_file_and_parent(expect, least_frees):
+	"""The program's own file holds exactly what it wrote; two images, the
+	parent with at least least_frees frees logged."""
+	with open(os.path.join(d, 'own-file'), 'rb') as f:
+		check_eq(f.read(), expect, "the program's own file")
+	t = tree_of()
+	check_eq(len(t.images), 2, 'images')
+	n = sum(1 for e in t.images[0].entries if e.type == 'free')
+	check(n >= least_frees, 'frees logged in the parent: %d' % n)
+
+
 def fini(img):
 	return (img.fini['allocations'], img.fini['deallocations'])
 
@@ -148,12 +159,13 @@ elif case == 'chdir':
 
 elif case == 'closefd':
 	run_ok([procs, 'closefd', child])
-	with open(os.path.join(d, 'own-file'), 'rb') as f:
-		check_eq(f.read(), b'own data 1\nown data 2\n', "the program's own file")
-	t = tree_of()
-	check_eq(len(t.images), 2, 'images')
-	n = sum(1 for e in t.images[0].entries if e.type == 'free')
-	check(n >= 13000, 'frees logged in the parent: %d' % n)
+	own_file_and_parent(b'own data 1\nown data 2\n', 13000)
+
+elif case == 'dup2fork':
+	# The program's file on the log's number, then fork: the child keeps
+	# the program's descriptor, and both processes log in full.
+	run_ok([procs, 'dup2fork', child])
+	own_file_and_parent(b'child\nparent\n', 20000)
 
 elif case == 'logmoved':
 	# The log renamed away, its descriptor number dup2'ed over with the
