@@ -391,6 +391,8 @@ static void atfork_prepare(void)
 	fork_locked = false;
 	if (mstat_state != MSTAT_STATE_READY || mstat_log_nested())
 		return;
+	int err = errno;
+
 	mstat_log_lock();
 	fork_locked = true;
 	P.fork_off = mstat_log_offset();
@@ -398,6 +400,7 @@ static void atfork_prepare(void)
 	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
 		mstat_log_seal_locked(); /* flush: the child must not repeat it */
+	errno = err;
 }
 
 static void atfork_parent(void)
@@ -467,11 +470,14 @@ static void atfork_child(void)
 {
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
+	int err = errno;	/* the child's fstat and close of our copy */
+
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
 		return;
 	become_child(ORIGIN_FORK, P.fork_off);
 	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM))
 		__atomic_store_n(&mstat_state, MSTAT_STATE_CHILD, __ATOMIC_RELEASE);
+	errno = err;
 }
 
 void mstat_proc_after_clone(void)
