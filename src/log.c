@@ -788,8 +788,10 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 /* Every entry point has one shape: FMT formats the entry into its first
  * argument; PFMT the entry pended by a signal handler that interrupted this
  * thread inside the writer (without a stack: the pend buffer is small);
- * MAX bounds the entry. */
-#define LOG_ENTRY(held, MAX, FMT, PFMT, ...)                                  \
+ * MAX bounds the entry. EARLY: FMT may run before the lock is taken (with
+ * threads, the lock is then held only for the copy); not for entries with
+ * a stack, whose id table FMT changes. */
+#define LOG_ENTRY(held, MAX, EARLY, FMT, PFMT, ...)                           \
 	do {                                                                  \
 		struct tstate *t_ = &tls;                                     \
 		char stack_[MAX];                                             \
@@ -801,7 +803,7 @@ static inline char *fmt_realloc(char *e, const void *newp, size_t req, size_t us
 				nested_put(t_, stack_, (size_t)(e_ - stack_)); \
 				break;                                        \
 			}                                                     \
-			if (!__libc_single_threaded) {                        \
+			if (!__libc_single_threaded && (EARLY)) {             \
 				/* Threads: format and read the clock before \
 				 * the lock, hold it only for the copy. */    \
 				char *e_ = FMT(stack_, __VA_ARGS__);          \
@@ -868,34 +870,34 @@ static inline char *fmt_mremap(char *e, const void *newp, size_t newlen, const v
 
 void mstat_log_mmap(const void *p, size_t len, int prot, int flags)
 {
-	LOG_ENTRY(false, ENTRY_MAX, fmt_mmap, fmt_mmap, p, len, prot, flags);
+	LOG_ENTRY(false, ENTRY_MAX, true, fmt_mmap, fmt_mmap, p, len, prot, flags);
 }
 
 void mstat_log_munmap(const void *p, size_t len, bool held)
 {
-	LOG_ENTRY(held, ENTRY_MAX, fmt_munmap, fmt_munmap, p, len);
+	LOG_ENTRY(held, ENTRY_MAX, true, fmt_munmap, fmt_munmap, p, len);
 }
 
 void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t oldlen,
 		      bool held)
 {
-	LOG_ENTRY(held, ENTRY_MAX, fmt_mremap, fmt_mremap, newp, newlen, oldp, oldlen);
+	LOG_ENTRY(held, ENTRY_MAX, true, fmt_mremap, fmt_mremap, newp, newlen, oldp, oldlen);
 }
 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
-	LOG_ENTRY(false, ENTRY_MAX, fmt_alloc, fmt_alloc, ev, p, req, usable);
+	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
 }
 
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
-	LOG_ENTRY(false, ENTRY_MAX, fmt_free, fmt_free, ev, p, usable);
+	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
 }
 
 void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
 		       size_t old_usable, bool held)
 {
-	LOG_ENTRY(held, ENTRY_MAX, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
+	LOG_ENTRY(held, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
 }
 
 /* ---- call stacks ---- */
@@ -1088,14 +1090,14 @@ static inline char *fmt_realloc_nost(char *e, const void *newp, size_t req, size
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 			   const uintptr_t *frames, int n)
 {
-	LOG_ENTRY(false, STACK_ENTRY_MAX, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
+	LOG_ENTRY(false, STACK_ENTRY_MAX, false, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
 		  frames, n);
 }
 
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
 			     size_t old_usable, bool held, const uintptr_t *frames, int n)
 {
-	LOG_ENTRY(held, STACK_ENTRY_MAX, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
+	LOG_ENTRY(held, STACK_ENTRY_MAX, false, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
 		  oldp, old_usable, frames, n);
 }
 

@@ -3,14 +3,15 @@
 """Call stacks under MALLOC_STAT_BACKTRACE: known call paths (in the program
 and in a dlopen'ed library) resolve to the right functions with addr2line,
 C++ exceptions still unwind through libgcc_s, sampling takes stacks in
-proportion to bytes, and counts stay exact while sampling."""
+proportion to bytes, counts stay exact while sampling, and threads can grow
+the table of stack ids while others use it."""
 import glob
 import os
 import subprocess
 import sys
 import tempfile
 
-PRELOAD, PATHS, LIB, THROW = sys.argv[1:5]
+PRELOAD, PATHS, LIB, THROW, THREADS = sys.argv[1:6]
 failures = []
 
 
@@ -130,5 +131,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(2.4 <= ratio <= 3.6, "sampling takes stacks in proportion to bytes (3:1 expected)")
     check(heavy + light < 20000, "sampling skips most allocations")
     check(allocs == total, f"every allocation is logged while sampling ({allocs} == FINI {total})")
+
+# Threads growing the stack-id table while others look stacks up: every
+# stack (thousands, distinct) written out, no crash.
+with tempfile.TemporaryDirectory() as tmp:
+    out, logs = run([THREADS], {"MALLOC_STAT_BACKTRACE": "24"}, tmp)
+    check(out.strip() == "done", "8 threads with 4,096 distinct stacks each ran through")
+    entries, stacks = read_log(logs[0])
+    ids_of = [s for f, s in entries if f[0] == "malloc" and s]
+    ids = set(ids_of)
+    check(len(ids_of) >= 8 * 3 * 4096, f"the threads' mallocs have stacks ({len(ids_of)})")
+    check(len(ids) >= 4096 and all(i in stacks for i in ids),
+          f"distinct stacks written out and referred to ({len(ids)})")
 
 sys.exit(1 if failures else 0)
