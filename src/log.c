@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -46,6 +47,7 @@ struct tstate {
 	uint8_t flushing;
 	uint8_t leaving;	/* past the last flush, about to leave the writer */
 	uint8_t section;	/* writer_enter() of mstat_log_lock() */
+	uint8_t section_cancel;	/* its thread's cancel state before */
 	uint16_t pend_len;
 	uint32_t lost;
 	char pend[244];		/* entries made by signal handlers meanwhile */
@@ -408,11 +410,31 @@ static void file_put_slow_(const char *p, size_t len)
 }
 
 /* Slow paths make syscalls; the program's errno is what glibc left. */
+/* The writer's slow paths call open, read, write and close, which are
+ * cancellation points: a thread cancelled there would die holding the
+ * writer lock, and every other thread would wait for it for ever. */
+static int cancel_off(void)
+{
+	int old = PTHREAD_CANCEL_ENABLE;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+
+static void cancel_restore(int old)
+{
+	int unused;
+
+	if (old != PTHREAD_CANCEL_DISABLE)
+		pthread_setcancelstate(old, &unused);
+}
+
 static void file_put_slow(const char *p, size_t len)
 {
-	int err = errno;
+	int err = errno, c = cancel_off();
 
 	file_put_slow_(p, len);
+	cancel_restore(c);
 	errno = err;
 }
 
@@ -472,9 +494,10 @@ static void stream_put_(const char *p, size_t len)
 
 static void stream_put(const char *p, size_t len)
 {
-	int err = errno;
+	int err = errno, c = cancel_off();
 
 	stream_put_(p, len);
+	cancel_restore(c);
 	errno = err;
 }
 
@@ -534,9 +557,12 @@ static void tick_at(uint64_t now)
 	sink_put(rec, (size_t)(e - rec));
 	if (now - W.last_rss >= MSTAT_RSS_EVERY_NS) {
 		uint64_t resident, shared;
+		int c = cancel_off();
+		bool ok = mstat_statm(&resident, &shared) == 0;
 
+		cancel_restore(c);
 		W.last_rss = now;
-		if (mstat_statm(&resident, &shared) == 0) {
+		if (ok) {
 			e = fmt_control(rec, "RSS", resident, 0);
 			*e++ = ' ';
 			e = fmt_end(mstat_fmt_u64(e, shared));
@@ -544,8 +570,11 @@ static void tick_at(uint64_t now)
 		}
 	}
 	if (W.kind == MSTAT_SINK_STREAM && now - W.last_flush >= STREAM_FLUSH_NS) {
+		int c = cancel_off();
+
 		W.last_flush = now;
 		stream_flush();
+		cancel_restore(c);
 	}
 	errno = err;
 }
@@ -649,15 +678,19 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 void mstat_log_lock(void)
 {
 	struct tstate *t = &tls;
+	int c = cancel_off();	/* sections read /proc, open and trim files */
 
 	t->section = (uint8_t)writer_enter(t);
+	t->section_cancel = (uint8_t)c;
 }
 
 void mstat_log_unlock(void)
 {
 	struct tstate *t = &tls;
+	int c = t->section_cancel;
 
 	writer_leave(t, t->section);
+	cancel_restore(c);
 }
 
 /* An event of a signal handler that interrupted this thread inside the

@@ -352,6 +352,33 @@ static void mode_dup2fork(void)
 	CHECK(write(logfd, "parent\n", 7) == 7);
 }
 
+static void *cancel_worker(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0;; i++) {
+		free(malloc(16 + i % 512));
+		if (i % 16384 == 0)
+			pthread_testcancel();
+	}
+	return NULL;
+}
+
+/* Threads cancelled while they allocate (deferred cancellation): the
+ * logger's own system calls are cancellation points, and a thread
+ * cancelled inside the logger would hold its lock for ever. */
+static void mode_cancel(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+
+		CHECK(pthread_create(&t, NULL, cancel_worker, NULL) == 0);
+		usleep(500 + (unsigned)(i % 4) * 500);
+		CHECK(pthread_cancel(t) == 0);
+		CHECK(pthread_join(t, NULL) == 0);
+		churn(100);
+	}
+}
+
 static int stop;
 
 static void *allocator(void *arg)
@@ -570,6 +597,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "cancel"))
+		mode_cancel(n);
 	else if (!strcmp(mode, "dup2fork"))
 		mode_dup2fork();
 	else if (!strcmp(mode, "logmoved"))

@@ -161,6 +161,14 @@ elif case == 'closefd':
 	run_ok([procs, 'closefd', child])
 	own_file_and_parent(b'own data 1\nown data 2\n', 13000)
 
+elif case == 'cancel':
+	# 30 threads cancelled while they allocate; the program must finish
+	# (a thread cancelled inside the logger would hang it) and the log be
+	# whole.
+	run_ok([procs, 'cancel', child, '30'], timeout=60)
+	t = tree_of(threads=True)
+	check_eq(len(t.images), 1, 'images')
+
 elif case == 'dup2fork':
 	# The program's file on the log's number, then fork: the child keeps
 	# the program's descriptor, and both processes log in full.
