@@ -482,9 +482,12 @@ static void stream_put_(const char *p, size_t len)
 		W.blen = W.pidline_len;
 	}
 	if (W.blen + len > sizeof(W.buf)) {
-		/* Longer than a batch (a huge header line): not atomic. */
+		/* Longer than a batch (a huge header line): not atomic. Our
+		 * copy of the descriptor is checked like a batch's. */
 		stream_flush();
-		if (mstat_write_all(W.fd, p, len) < 0)
+		if (W.failed)
+			return;
+		if ((W.owned && !fd_is_ours(W.fd)) || mstat_write_all(W.fd, p, len) < 0)
 			log_fail();
 		return;
 	}

@@ -379,6 +379,44 @@ static void mode_cancel(int n)
 	}
 }
 
+/* Our private copy of the fd 1022 stream: the descriptor, other than 1022,
+ * open on the same file. */
+static int find_stream_fd(void)
+{
+	struct stat want, st;
+	int found = -1;
+
+	CHECK(fstat(1022, &want) == 0);
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != 1022 && fstat(fd, &st) == 0 && st.st_dev == want.st_dev &&
+		    st.st_ino == want.st_ino)
+			found = fd;
+	return found;
+}
+
+/* The stream's private descriptor taken over by the program's own file in
+ * a fork child, whose first entry is a header longer than a batch (a long
+ * command line): nothing of ours may land in the program's file. */
+static void mode_streamdup2(void)
+{
+	int fd, sfd;
+	pid_t pid;
+
+	alloc_some(10);
+	sfd = find_stream_fd();
+	CHECK(sfd > 2);
+	pid = fork();
+	if (pid == 0) {
+		fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		CHECK(fd >= 0);
+		CHECK(dup2(fd, sfd) == sfd);
+		churn(100);
+		CHECK(write(sfd, "child\n", 6) == 6);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+}
+
 static int stop;
 
 static void *allocator(void *arg)
@@ -597,6 +635,8 @@ int main(int argc, char **argv)
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
+	else if (!strcmp(mode, "streamdup2"))
+		mode_streamdup2();
 	else if (!strcmp(mode, "cancel"))
 		mode_cancel(n);
 	else if (!strcmp(mode, "dup2fork"))

@@ -161,6 +161,23 @@ elif case == 'closefd':
 	run_ok([procs, 'closefd', child])
 	own_file_and_parent(b'own data 1\nown data 2\n', 13000)
 
+elif case == 'streamdup2':
+	# The fd 1022 stream's private descriptor taken over by a fork child's
+	# own file before the child's first entry, a header longer than a
+	# batch (a 6,000-character argument): the child's file holds exactly
+	# what the child wrote.
+	stream = os.path.join(d, 'stream')
+	fd = os.open(stream, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+	os.dup2(fd, 1022)
+	os.close(fd)
+	try:
+		res = run([procs, 'streamdup2', child, '1', 'x' * 6000], pass_fds=(1022,), cwd=d)
+	finally:
+		os.close(1022)
+	check_ok(res, 'streamdup2 with 1022>file')
+	with open(os.path.join(d, 'own-file'), 'rb') as f:
+		check_eq(f.read(), b'child\n', "the child's own file")
+
 elif case == 'cancel':
 	# 30 threads cancelled while they allocate; the program must finish
 	# (a thread cancelled inside the logger would hang it) and the log be
