@@ -50,10 +50,12 @@ static inline size_t usable_size(const void *p)
  * while ours holds the writer): the next stack taken outside logs them. */
 static int capture(uintptr_t *frames)
 {
+	int err = errno;	/* the unwinder's first use makes system calls */
 	int n = mstat_stack_capture(frames, mstat_stack_depth);
 
 	if (!mstat_log_nested() && MSTAT_UNLIKELY(mstat_stack_modules_changed()))
 		mstat_proc_maps_changed();
+	errno = err;
 	return n;
 }
 

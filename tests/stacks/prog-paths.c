@@ -6,6 +6,7 @@
  * entry in the log.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -45,7 +46,9 @@ int main(int argc, char **argv)
 	void *(*lib_alloc)(size_t);
 	void *h, *p, *q;
 
-	p = path_top(4242);
+	errno = 4242;
+	p = path_top(4242);	/* the unwinder's first use: system calls */
+	printf("errno %d\n", errno);
 	printf("chain %p\n", p);
 	h = dlopen(argv[1], RTLD_NOW);
 	if (!h) {

@@ -92,6 +92,8 @@ with tempfile.TemporaryDirectory() as tmp:
     out, logs = run([PATHS, LIB], {"MALLOC_STAT_BACKTRACE": "16"}, tmp)
     addrs = dict(line.split() for line in out.split("\n") if line)
     check(len(logs) == 1, "one log for one process")
+    check(addrs.get("errno") == "4242",
+          f"errno unchanged by the first stack taken ({addrs.get('errno')})")
     entries, stacks = read_log(logs[0])
     sid = entry_for(entries, 4242, int(addrs["chain"], 16))
     check(sid in stacks, "the chain's allocation has a stack")
