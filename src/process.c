@@ -330,8 +330,14 @@ static int open_file(void)
 		return r;
 	}
 	fd = mstat_fd_high(fd);
-	if (fd < 0)
+	if (fd < 0) {
+		/* No descriptor to spare (the program's table is full): no
+		 * empty file left behind, and the program keeps its slots. */
+		unlink(P.file);
+		complain("cannot keep a descriptor for log", P.file, -fd);
+		P.want_file = false;
 		return fd;
+	}
 	r = mstat_log_open_file(fd, P.file);
 	if (r < 0) {
 		close(fd);
@@ -743,6 +749,11 @@ void mstat_proc_fini(void)
 		errno = err;
 		return;
 	}
+	/* A vfork child (sharing our memory) must change nothing here. */
+	if (getpid() != P.pid) {
+		errno = err;
+		return;
+	}
 	if (mstat_state == MSTAT_STATE_CHILD)
 		mstat_proc_init();
 	if (mstat_state != MSTAT_STATE_READY || P.fini_done || getpid() != P.pid) {
@@ -772,7 +783,7 @@ void mstat_api_get(struct mstat_counters *out, int reset)
 	mstat_counters_get(out);
 }
 
-void mstat_api_log_state(int on)
+static void api_log_state(int on)
 {
 	mstat_proc_ensure();
 	if (!!on == mstat_log_enabled())
@@ -796,8 +807,20 @@ void mstat_api_log_state(int on)
 	}
 }
 
+/* The API's calls leave errno as the program had it (fcntl on a closed
+ * 1022, the header's /proc reads). */
+void mstat_api_log_state(int on)
+{
+	int err = errno;
+
+	api_log_state(on);
+	errno = err;
+}
+
 void mstat_api_log_fd(int fd)
 {
+	int err = errno;
+
 	mstat_proc_ensure();
 	if (!P.pid)
 		init_logging();
@@ -814,4 +837,5 @@ void mstat_api_log_fd(int fd)
 		put_header(false);
 	}
 	mstat_log_unlock();
+	errno = err;
 }

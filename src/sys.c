@@ -171,8 +171,11 @@ int mstat_fd_high(int fd)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
 	if (nfd < 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (nfd < 0)
-		return -errno;
+	if (nfd < 0) {
+		nfd = -errno;
+		close(fd);	/* no descriptor of ours left in the program's range */
+		return nfd;
+	}
 	close(fd);
 	return nfd;
 }
