@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,9 +57,42 @@ static int io_all(int fd, const void *buf, size_t len, off_t off)
 	return 0;
 }
 
+/*
+ * Our writes to streams (fd 1022, a descriptor set through the API,
+ * stderr) must not raise the program's signals: a pipe whose reader left
+ * sends SIGPIPE, a file past RLIMIT_FSIZE SIGXFSZ, and either kills a
+ * program that would have run to its end untraced. Both are blocked
+ * around the write, and one that the write raised (not pending before) is
+ * taken off again before the mask comes back.
+ */
 int mstat_write_all(int fd, const void *buf, size_t len)
 {
-	return io_all(fd, buf, len, -1);
+	static const int sigs[] = { SIGPIPE, SIGXFSZ };
+	sigset_t block, old, before;
+	int r;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGPIPE);
+	sigaddset(&block, SIGXFSZ);
+	if (pthread_sigmask(SIG_BLOCK, &block, &old) != 0)
+		return io_all(fd, buf, len, -1);
+	sigpending(&before);
+	r = io_all(fd, buf, len, -1);
+	if (r == -EPIPE || r == -EFBIG) {
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			sigset_t one;
+			struct timespec now = { 0, 0 };
+
+			if (sigismember(&before, sigs[i]))
+				continue;	/* the program's, left pending */
+			sigemptyset(&one);
+			sigaddset(&one, sigs[i]);
+			while (sigtimedwait(&one, NULL, &now) < 0 && errno == EINTR)
+				;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 int mstat_pwrite_all(int fd, const void *buf, size_t len, off_t off)

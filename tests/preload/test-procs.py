@@ -178,6 +178,22 @@ elif case == 'streamdup2':
 	with open(os.path.join(d, 'own-file'), 'rb') as f:
 		check_eq(f.read(), b'child\n', "the child's own file")
 
+elif case == 'streampipe':
+	# fd 1022 a pipe whose reader has gone: the stream's writes fail with
+	# EPIPE, and the program must still run to its end, as it does
+	# untraced (SIGPIPE would kill it).
+	plain = run([procs, 'fork', child], preload=False, cwd=d)
+	r, w = os.pipe()
+	os.close(r)
+	os.dup2(w, 1022)
+	os.close(w)
+	try:
+		res = run([procs, 'fork', child], pass_fds=(1022,), cwd=d)
+	finally:
+		os.close(1022)
+	check_eq((res.returncode, res.stdout), (plain.returncode, plain.stdout),
+		 '(exit status, stdout) with the stream reader gone')
+
 elif case == 'cancel':
 	# 30 threads cancelled while they allocate; the program must finish
 	# (a thread cancelled inside the logger would hang it) and the log be
