@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "tree.h"
 
 #define GROUP_MIN 3
@@ -44,15 +45,11 @@ static int cmp_cmd(const void *a, const void *b)
 
 static struct mstat_row *push(struct out *o, enum mstat_row_kind kind, unsigned depth)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct mstat_row *v = realloc(o->v, cap * sizeof(*v));
+	struct mstat_row *v = mstat_grow(o->v, &o->cap, o->n, sizeof(*v), 64);
 
-		if (!v)
-			return NULL;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (!v)
+		return NULL;
+	o->v = v;
 	memset(&o->v[o->n], 0, sizeof(o->v[0]));
 	o->v[o->n].kind = kind;
 	o->v[o->n].depth = depth;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "blocks.h"
+#include "grow.h"
 #include "header.h"
 #include "parse.h"
 
@@ -64,15 +65,11 @@ static double now_s(void)
 
 long mstat_set_add(struct mstat_set *set)
 {
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 64;
-		struct mstat_image *n = realloc(set->img, cap * sizeof(*n));
+	struct mstat_image *n = mstat_grow(set->img, &set->cap, set->n, sizeof(*n), 64);
 
-		if (!n)
-			return -ENOMEM;
-		set->img = n;
-		set->cap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	set->img = n;
 	mstat_image_init(&set->img[set->n]);
 	return (long)set->n++;
 }
@@ -99,15 +96,11 @@ static int list_add(struct list *l, struct mstat_set *set, const char *file, uin
 	long slot;
 	struct mstat_image *im;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct item *n = realloc(l->v, cap * sizeof(*n));
+	struct item *n = mstat_grow(l->v, &l->cap, l->n, sizeof(*n), 64);
 
-		if (!n)
-			return -ENOMEM;
-		l->v = n;
-		l->cap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	l->v = n;
 	slot = mstat_set_add(set);
 	if (slot < 0)
 		return (int)slot;
@@ -278,15 +271,11 @@ static int stream_new_image(struct stream *st, uint32_t pid)
 		free(oldc);
 		free(oldk);
 	}
-	if (st->nimg == st->cap) {
-		size_t nc = st->cap ? st->cap * 2 : 64;
-		struct simg *n = realloc(st->img, nc * sizeof(*n));
+	struct simg *n = mstat_grow(st->img, &st->cap, st->nimg, sizeof(*n), 64);
 
-		if (!n)
-			return -ENOMEM;
-		st->img = n;
-		st->cap = nc;
-	}
+	if (!n)
+		return -ENOMEM;
+	st->img = n;
 	slot = stream_slot(st, pid);
 	if (*slot)
 		nth = st->img[*slot - 1].nth + 1;

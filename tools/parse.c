@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "header.h"
 #include "ranges.h"
 #include "stacks.h"
@@ -305,15 +306,11 @@ static int add_fork(struct state *s, uint64_t pid, uint64_t off)
 {
 	struct mstat_image *im = s->im;
 
-	if (im->nforks == im->forks_cap) {
-		size_t cap = im->forks_cap ? im->forks_cap * 2 : 8;
-		struct mstat_fork *n = realloc(im->forks, cap * sizeof(*n));
+	struct mstat_fork *n = mstat_grow(im->forks, &im->forks_cap, im->nforks, sizeof(*n), 8);
 
-		if (!n)
-			return -ENOMEM;
-		im->forks = n;
-		im->forks_cap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	im->forks = n;
 	im->forks[im->nforks++] = (struct mstat_fork){
 		(int64_t)pid, off, s->have_t ? s->t : im->mono_ns, false };
 	return 0;

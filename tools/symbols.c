@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
+
 #ifdef MSTAT_HAVE_LIBDW
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -103,15 +105,11 @@ static const char *keep(struct symmod *m, char *s)
 
 static int add_sym(struct symmod *m, struct mstat_sym s)
 {
-	if (m->nsyms == m->symcap) {
-		size_t cap = m->symcap ? m->symcap * 2 : 256;
-		struct mstat_sym *n = realloc(m->syms, cap * sizeof(*n));
+	struct mstat_sym *n = mstat_grow(m->syms, &m->symcap, m->nsyms, sizeof(*n), 256);
 
-		if (!n)
-			return -ENOMEM;
-		m->syms = n;
-		m->symcap = cap;
-	}
+	if (!n)
+		return -ENOMEM;
+	m->syms = n;
 	m->syms[m->nsyms++] = s;
 	return 0;
 }
