@@ -408,10 +408,10 @@ static void file_put_slow_(const char *p, size_t len)
 	}
 }
 
-/* Slow paths make syscalls; the program's errno is what glibc left. */
-/* The writer's slow paths call open, read, write and close, which are
- * cancellation points: a thread cancelled there would die holding the
- * writer lock, and every other thread would wait for it for ever. */
+/* Slow paths make syscalls: the program's errno is what glibc left. They
+ * call open, read, write and close, which are cancellation points: a
+ * thread cancelled there would die holding the writer lock, and every
+ * other thread would wait for it for ever. */
 static int cancel_off(void)
 {
 	int old = PTHREAD_CANCEL_ENABLE;
@@ -439,13 +439,18 @@ static void file_put_slow(const char *p, size_t len)
 
 /* ---- stream sink ---- */
 
+/* Our copy of fd 1022 is checked like the file sink's descriptor. */
+static void stream_write(const char *p, size_t len)
+{
+	if ((W.owned && !fd_is_ours(W.fd)) || mstat_write_all(W.fd, p, len) < 0)
+		log_fail();
+}
+
 static void stream_flush(void)
 {
 	if (!W.blen)
 		return;
-	/* Our copy of fd 1022 is checked like the file sink's descriptor. */
-	if ((W.owned && !fd_is_ours(W.fd)) || mstat_write_all(W.fd, W.buf, W.blen) < 0)
-		log_fail();
+	stream_write(W.buf, W.blen);
 	W.blen = 0;
 }
 
@@ -472,13 +477,10 @@ static void stream_put_(const char *p, size_t len)
 		W.blen = W.pidline_len;
 	}
 	if (W.blen + len > sizeof(W.buf)) {
-		/* Longer than a batch (a huge header line): not atomic. Our
-		 * copy of the descriptor is checked like a batch's. */
+		/* Longer than a batch (a huge header line): not atomic. */
 		stream_flush();
-		if (W.failed)
-			return;
-		if ((W.owned && !fd_is_ours(W.fd)) || mstat_write_all(W.fd, p, len) < 0)
-			log_fail();
+		if (!W.failed)
+			stream_write(p, len);
 		return;
 	}
 	memcpy(W.buf + W.blen, p, len);

@@ -474,10 +474,10 @@ static void become_child(enum origin origin, uint64_t off)
 
 static void atfork_child(void)
 {
-	/* A fork handler registered before ours may have allocated in the
-	 * child already; the fork guard then caught the child first. */
 	int err = errno;	/* the child's fstat and close of our copy */
 
+	/* A fork handler registered before ours may have allocated in the
+	 * child already; the fork guard then caught the child first. */
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
 		return;
 	become_child(ORIGIN_FORK, P.fork_off);
@@ -756,7 +756,7 @@ void mstat_proc_fini(void)
 	}
 	if (mstat_state == MSTAT_STATE_CHILD)
 		mstat_proc_init();
-	if (mstat_state != MSTAT_STATE_READY || P.fini_done || getpid() != P.pid) {
+	if (mstat_state != MSTAT_STATE_READY || P.fini_done) {
 		errno = err;
 		return;
 	}
