@@ -130,7 +130,8 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The node lines of a merged file: each image segment becomes an item. */
-static int add_merged(struct list *l, struct mstat_set *set, const char *file, FILE *msgs)
+static int add_merged(struct list *l, struct mstat_set *set, const char *file, const char *shown,
+		      FILE *msgs)
 {
 	FILE *f = fopen(file, "re");
 	char *line = NULL;
@@ -143,7 +144,7 @@ static int add_merged(struct list *l, struct mstat_set *set, const char *file, F
 
 	if (!f || fstat(fileno(f), &st) < 0) {
 		if (msgs)
-			fprintf(msgs, "malloc-stat: cannot open '%s': %s\n", file, strerror(errno));
+			fprintf(msgs, "malloc-stat: cannot open '%s': %s\n", shown, strerror(errno));
 		if (f)
 			fclose(f);
 		return 0;
@@ -177,18 +178,18 @@ static int add_merged(struct list *l, struct mstat_set *set, const char *file, F
 				r = -ENOMEM;
 				goto out;
 			}
-			r = list_add(l, set, file, v[0], v[1], v[1], file, name, v[2] ? v[2] - 1 : 0);
+			r = list_add(l, set, file, v[0], v[1], v[1], shown, name, v[2] ? v[2] - 1 : 0);
 			free(name);
 			if (r < 0)
 				goto out;
 		} else if ((nt < 2 || strcmp(tok[1], "NODE")) && msgs) {
 			fprintf(msgs, "malloc-stat: %s:%zu: unexpected line in the node list\n",
-				file, lineno);
+				shown, lineno);
 		}
 	}
 	if (!ended && msgs)
 		fprintf(msgs, "malloc-stat: %s:%zu: node list not closed (merged file cut short)\n",
-			file, lineno + 1);
+			shown, lineno + 1);
 	/* Offsets count from the end of the node list. */
 	for (size_t i = first; i < l->n; i++) {
 		struct item *it = &l->v[i];
@@ -199,7 +200,7 @@ static int add_merged(struct list *l, struct mstat_set *set, const char *file, F
 		if (it->len > fsize - it->off) {
 			if (msgs)
 				fprintf(msgs, "malloc-stat: %s: segment %s runs past the end of the file\n",
-					file, set->img[it->slot].name);
+					shown, set->img[it->slot].name);
 			it->len = fsize - it->off;
 		}
 	}
@@ -207,6 +208,22 @@ out:
 	free(line);
 	fclose(f);
 	return r;
+}
+
+/* An unlinked file in $TMPDIR, read through /proc/self/fd while it stays
+ * open; -errno on failure. */
+static int scratch_file(const char *what)
+{
+	const char *td = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+	int fd;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/malloc-stat-%s.XXXXXX", td && *td ? td : "/tmp", what);
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(tmpl);
+	return fd;
 }
 
 /* ---- shared streams (fd 1022) ----
@@ -297,7 +314,7 @@ static bool line_is(const char *p, const char *eol, const char *lit)
  * image's place in fd; the images come in the same order again. */
 static int stream_pass(struct stream *st, int fd)
 {
-	const char *p = st->p, *run = NULL;
+	const char *p = st->p, *run = NULL, *kept = st->p;
 	uint32_t pid = 0, seen = 0;
 	long img = -1, run_img = -1;
 	bool after_version = false;
@@ -332,6 +349,10 @@ static int stream_pass(struct stream *st, int fd)
 		}
 		if (p == st->end)
 			break;
+		if (p - kept >= RELEASE_EVERY) {
+			mstat_drop_pages(kept, p);	/* a run's text comes back if needed */
+			kept = p;
+		}
 		after_version = version;
 		if (marker) {
 			unsigned long long v = 0;
@@ -370,11 +391,11 @@ static int stream_pass(struct stream *st, int fd)
 	return 0;
 }
 
-static int add_stream(struct list *l, struct mstat_set *set, const char *file, FILE *msgs)
+static int add_stream(struct list *l, struct mstat_set *set, const char *file, const char *shown,
+		      FILE *msgs)
 {
 	struct stream st = { 0 };
-	char tmpl[PATH_MAX], tmp[64], name[PATH_MAX + 64];
-	const char *td = getenv("TMPDIR");
+	char tmp[64], name[PATH_MAX + 64];
 	struct stat sb;
 	void *map = MAP_FAILED;
 	int fd = open(file, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
@@ -395,17 +416,22 @@ static int add_stream(struct list *l, struct mstat_set *set, const char *file, F
 	r = stream_pass(&st, -1);
 	if (r < 0)
 		goto done;
+	if (!st.nimg) {
+		/* "# PID" with no version line anywhere: the seed's own format */
+		if (msgs)
+			fprintf(msgs, "malloc-stat: %s:1: not a malloc-stat log of this version (no '# MALLOC-STAT-LOG' line: written by the original malloc-stat?)\n",
+				shown);
+		goto done;
+	}
 	for (size_t i = 0; i < st.nimg; i++) {
 		st.img[i].off = off;
 		off += st.img[i].size;
 	}
-	snprintf(tmpl, sizeof(tmpl), "%s/malloc-stat-stream.XXXXXX", td && *td ? td : "/tmp");
-	out = mkostemp(tmpl, O_CLOEXEC);
+	out = scratch_file("stream");
 	if (out < 0) {
-		r = -errno;
+		r = out;
 		goto done;
 	}
-	unlink(tmpl);	/* read through /proc/self/fd while it stays open */
 	/* The second pass writes; the offsets it advances start where the
 	 * first pass put them. Images are found again in the same order. */
 	{
@@ -424,18 +450,18 @@ static int add_stream(struct list *l, struct mstat_set *set, const char *file, F
 	}
 	snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d", out);
 	for (size_t i = 0; i < st.nimg && r == 0; i++) {
-		snprintf(name, sizeof(name), "%s (pid %u, image %u)", file, st.img[i].pid,
+		snprintf(name, sizeof(name), "%s (pid %u, image %u)", shown, st.img[i].pid,
 			 st.img[i].nth);
 		r = list_add(l, set, tmp, st.img[i].off, st.img[i].size, st.img[i].size, name,
 			     base_of(name), 0);
 	}
 	if (st.stray && msgs)
 		fprintf(msgs, "malloc-stat: %s: %llu lines of processes whose header is not in the stream (skipped)\n",
-			file, (unsigned long long)st.stray);
+			shown, (unsigned long long)st.stray);
 	out = -1;	/* stays open for the readers, until exit */
 done:
 	if (r < 0 && r != -ENOMEM && msgs)
-		fprintf(msgs, "malloc-stat: cannot read the stream '%s': %s\n", file, strerror(-r));
+		fprintf(msgs, "malloc-stat: cannot read the stream '%s': %s\n", shown, strerror(-r));
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)sb.st_size);
 	if (fd >= 0)
@@ -448,8 +474,8 @@ done:
 	return r == -ENOMEM ? r : 0;
 }
 
-static int add_file(struct list *l, struct mstat_set *set, const char *file, uint64_t size,
-		    FILE *msgs)
+static int add_file(struct list *l, struct mstat_set *set, const char *file, const char *shown,
+		    uint64_t size, FILE *msgs)
 {
 	char head[32] = "";
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -461,10 +487,53 @@ static int add_file(struct list *l, struct mstat_set *set, const char *file, uin
 		close(fd);
 	}
 	if (!strncmp(head, MSTAT_MERGE_MAGIC, sizeof(MSTAT_MERGE_MAGIC) - 1))
-		return add_merged(l, set, file, msgs);
+		return add_merged(l, set, file, shown, msgs);
 	if (!strncmp(head, "# PID ", 6) && size)
-		return add_stream(l, set, file, msgs);
-	return list_add(l, set, file, 0, UINT64_MAX, size, file, base_of(file), 0);
+		return add_stream(l, set, file, shown, msgs);
+	return list_add(l, set, file, 0, UINT64_MAX, size, shown, base_of(shown), 0);
+}
+
+/* A pipe, FIFO or terminal (`report <(...)`, the seed's `1022>fifo`):
+ * copied into an unlinked temporary file first, which is then read like
+ * any log. The reader maps files and needs their size. */
+static int add_spooled(struct list *l, struct mstat_set *set, const char *in, FILE *msgs)
+{
+	char path[64], buf[1 << 16];
+	int fd = open(in, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	uint64_t size = 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	out = scratch_file("input");
+	if (out < 0) {
+		r = out;
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n) {
+			r = errno ? -errno : -EIO;
+			goto out;
+		}
+		size += (uint64_t)n;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", out);
+	r = add_file(l, set, path, in, size, msgs);
+	out = -1;	/* stays open for the readers, until exit */
+out:
+	if (r < 0 && r != -ENOMEM && msgs) {
+		fprintf(msgs, "malloc-stat: cannot read '%s': %s\n", in, strerror(-r));
+		r = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (out >= 0)
+		close(out);
+	return r;
 }
 
 /* The regular files of a directory, or those named PREFIX.* beside a
@@ -514,7 +583,7 @@ static int add_dir(struct list *l, struct mstat_set *set, const char *dir, const
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		(*found)++;
-		r = add_file(l, set, path, (uint64_t)st.st_size, msgs);
+		r = add_file(l, set, path, path, (uint64_t)st.st_size, msgs);
 	}
 out:
 	for (size_t i = 0; i < nn; i++)
@@ -534,16 +603,25 @@ static int add_input(struct list *l, struct mstat_set *set, const char *in, FILE
 		r = add_dir(l, set, in, NULL, msgs, &found);
 		if (r == 0 && !found && msgs)
 			fprintf(msgs, "malloc-stat: %s: no log files in this directory\n", in);
+	} else if (stat(in, &st) == 0 && S_ISREG(st.st_mode)) {
+		r = add_file(l, set, in, in, (uint64_t)st.st_size, msgs);
+		found = 1;
 	} else if (stat(in, &st) == 0) {
-		r = add_file(l, set, in, (uint64_t)st.st_size, msgs);
+		r = add_spooled(l, set, in, msgs);
 		found = 1;
 	} else {
 		char dir[PATH_MAX];
 		const char *b = base_of(in);
 		size_t dl = (size_t)(b - in);
 
-		if (dl >= sizeof(dir) || !*b)
-			return -ENAMETOOLONG;
+		if (dl >= sizeof(dir) || !*b) {
+			/* "gone/": a directory, or nothing */
+			if (msgs)
+				fprintf(msgs, "malloc-stat: cannot open '%s': %s\n", in,
+					dl >= sizeof(dir) ? strerror(ENAMETOOLONG) :
+					"no such directory, log or log prefix");
+			return 0;
+		}
 		memcpy(dir, in, dl);
 		dir[dl ? dl - 1 : 0] = '\0';
 		if (dl == 1)
@@ -603,7 +681,7 @@ static void read_item(struct job *j, struct item *it, struct mstat_blocks *tab, 
 		goto out;
 	}
 	(void)madvise(map, len + delta, MADV_SEQUENTIAL);
-	r = mstat_parse_stacks(im, (const char *)map + delta, len, tab, j->db);
+	r = mstat_parse_mapped(im, (const char *)map + delta, len, tab, j->db);
 	munmap(map, len + delta);
 parsed:
 	if (r == -ENOMEM)
@@ -680,7 +758,8 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	if (nt > l.n)
 		nt = l.n ? (unsigned)l.n : 1;
 	set->threads = nt;
-	qsort(l.v, l.n, sizeof(*l.v), cmp_size_desc);
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), cmp_size_desc);
 	for (size_t i = 0; i < l.n; i++)
 		total += l.v[i].size == UINT64_MAX ? 0 : l.v[i].size;
 	j.items = l.v;

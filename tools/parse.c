@@ -9,13 +9,16 @@
 #include "parse.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "grow.h"
 #include "header.h"
 #include "ranges.h"
 #include "stacks.h"
+
 
 struct state {
 	struct mstat_image *im;
@@ -32,8 +35,64 @@ struct state {
 	struct mstat_istacks *is;	/* call stacks, when wanted and logged */
 	bool pending;		/* an allocation waits for its stack line */
 	bool maps_open;		/* inside a MAPS entry */
+	bool holes;		/* NUL bytes inside the log, not only at its end */
+	bool mapped;		/* buf is a file mapping: read pages can go */
+	const char *kept;	/* mapped: pages from here on are still mapped in */
 	uint64_t pend_addr, pend_usable;
 };
+
+void mstat_drop_pages(const char *from, const char *to)
+{
+	uintptr_t a = ((uintptr_t)from + 4095) & ~(uintptr_t)4095;
+	uintptr_t b = (uintptr_t)to & ~(uintptr_t)4095;
+
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* A line with a NUL byte in a damaged log: said, and skipped. */
+static bool hole(struct state *s, const char *p, const char *eol)
+{
+	if (!s->holes || !memchr(p, '\0', (size_t)(eol - p)))
+		return false;
+	mstat_diag_add(&s->im->diag, s->line, "NUL bytes inside the log (a damaged copy?): line skipped");
+	return true;
+}
+
+/* Where the log ends. A writer fills its file with zeros ahead of the
+ * entries and publishes an entry by its first byte, so a killed process
+ * leaves zeros, at most one unpublished entry after the first of them, and
+ * zeros again to the end of the file. Anything else after zeros is damage:
+ * the log is then read past them, line by line. */
+static size_t log_end(const char *buf, size_t len, bool *holes, bool mapped)
+{
+	const char *nul = NULL, *q, *end = buf + len;
+
+	/* A mapped log is searched a piece at a time, each piece's pages
+	 * given back before the next: the parse maps them in again. */
+	for (q = buf; !nul && q < end; q += RELEASE_EVERY) {
+		size_t n = (size_t)(end - q) < RELEASE_EVERY ? (size_t)(end - q) : RELEASE_EVERY;
+
+		nul = memchr(q, '\0', n);
+		if (mapped)
+			mstat_drop_pages(q, q + n);
+	}
+	*holes = false;
+	if (!nul)
+		return len;
+	/* the entry being written: up to its end line at most */
+	for (q = nul + 1; q < end && *q; q++)
+		if (q + 2 < end && !memcmp(q, "\n-\n", 3)) {
+			q += 3;
+			break;
+		}
+	for (; q < end && !*q; q++)
+		;
+	if (q == end)
+		return (size_t)(nul - buf);
+	*holes = true;
+	return len;
+}
 
 static const unsigned char hexval[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
@@ -548,7 +607,9 @@ static const char *header(struct state *s, const char *p, const char *end)
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
 		s->line++;
-		if (maps) {
+		if (hole(s, p, eol)) {
+			/* skipped */
+		} else if (maps) {
 			if (eol - p == 10 && !memcmp(p, "# END MAPS", 10))
 				maps = false;
 			else if (s->is)
@@ -571,15 +632,15 @@ static const char *header(struct state *s, const char *p, const char *end)
 	return p;
 }
 
+
 static int parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab,
-		 struct mstat_istacks *is)
+		 struct mstat_istacks *is, bool mapped)
 {
-	struct state s = { .im = im, .tab = tab, .is = is };
-	const char *nul = memchr(buf, '\0', len), *end, *p, *eol;
+	struct state s = { .im = im, .tab = tab, .is = is, .mapped = mapped, .kept = buf };
+	const char *end, *p, *eol;
 	int v;
 
-	if (nul)
-		len = (size_t)(nul - buf);
+	len = log_end(buf, len, &s.holes, mapped);
 	im->size = len;
 	eol = memchr(buf, '\n', len);
 	if (!len) {
@@ -616,6 +677,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	p = header(&s, eol + 1, end);
 	if (!p)
 		return -ENOMEM;
+	if (!im->has_pid && p >= end) {
+		mstat_diag_add(&im->diag, 1, "header without PID and no entries: nothing to read");
+		return -EINVAL;
+	}
 	if (!im->has_pid || !im->has_start || !im->has_time || im->origin == MSTAT_ORIGIN_NONE) {
 		mstat_diag_add(&im->diag, 1, "header lacks %s: not placed in the tree",
 			       !im->has_pid ? "PID" : !im->has_start ? "START" :
@@ -636,8 +701,14 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	bool open = false;
 
 	while (p < end && !s.err) {
+		if (s.mapped && p - s.kept >= RELEASE_EVERY) {
+			mstat_drop_pages(s.kept, p);
+			s.kept = p;
+		}
 		s.line++;
-		if (p[0] == '-' && p[1] == '\n') {
+		if (__builtin_expect(s.holes, 0) && hole(&s, p, memchr(p, '\n', (size_t)(end - p)))) {
+			p = (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
+		} else if (p[0] == '-' && p[1] == '\n') {
 			open = false;
 			if (s.pending)
 				attach(&s, SIZE_MAX);
@@ -700,15 +771,27 @@ int mstat_parse(struct mstat_image *im, const char *buf, size_t len, struct msta
 	return mstat_parse_stacks(im, buf, len, tab, NULL);
 }
 
-int mstat_parse_stacks(struct mstat_image *im, const char *buf, size_t len,
-		       struct mstat_blocks *tab, struct mstat_stackdb *db)
+static int parse_with_stacks(struct mstat_image *im, const char *buf, size_t len,
+			     struct mstat_blocks *tab, struct mstat_stackdb *db, bool mapped)
 {
 	struct mstat_istacks is;
 	bool on = db && mstat_istacks_begin(&is, db, 0) == 0;
-	int r = parse(im, buf, len, tab, on ? &is : NULL);
+	int r = parse(im, buf, len, tab, on ? &is : NULL, mapped);
 
 	if (on)
 		mstat_istacks_end(&is, im, r == 0 && im->stack_depth);
 	mstat_blocks_reset(tab);
 	return r;
+}
+
+int mstat_parse_stacks(struct mstat_image *im, const char *buf, size_t len,
+		       struct mstat_blocks *tab, struct mstat_stackdb *db)
+{
+	return parse_with_stacks(im, buf, len, tab, db, false);
+}
+
+int mstat_parse_mapped(struct mstat_image *im, const char *buf, size_t len,
+		       struct mstat_blocks *tab, struct mstat_stackdb *db)
+{
+	return parse_with_stacks(im, buf, len, tab, db, true);
 }

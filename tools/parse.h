@@ -29,4 +29,19 @@ struct mstat_stackdb;
 int mstat_parse_stacks(struct mstat_image *im, const char *buf, size_t len,
 		       struct mstat_blocks *tab, struct mstat_stackdb *db);
 
+/* The same for a log in a private read-only file mapping, whose pages it
+ * drops (MADV_DONTNEED) as it reads on: they come back from the file if
+ * touched again. */
+/* Bytes read between two mstat_drop_pages calls. */
+#define RELEASE_EVERY (32 << 20)
+
+/* Gives back the whole pages of [from, to) of a private read-only file
+ * mapping, read already: a log of gigabytes then holds the reader's memory
+ * no more than its live blocks do. They come back from the file if
+ * touched again. */
+void mstat_drop_pages(const char *from, const char *to);
+
+int mstat_parse_mapped(struct mstat_image *im, const char *buf, size_t len,
+		       struct mstat_blocks *tab, struct mstat_stackdb *db);
+
 #endif

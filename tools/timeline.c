@@ -19,9 +19,11 @@ size_t mstat_timeline_bin(const struct mstat_timeline *tl, uint64_t t)
 	return b >= tl->nbins ? tl->nbins - 1 : (size_t)b;
 }
 
+/* An image without TIME has no place on the time axis: its entries count
+ * in the totals only. */
 static bool counted(const struct mstat_image *im)
 {
-	return im->valid && !im->virt;
+	return im->valid && !im->virt && im->has_time;
 }
 
 /*

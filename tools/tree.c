@@ -15,7 +15,75 @@
 #include <string.h>
 
 #define NS_PER_TICK (1000000000ull / MSTAT_CLK_TCK)
+
+/* Open addressing from a 64-bit key to an index (stored + 1; 0 is empty). */
+struct itab {
+	uint64_t *keys;
+	long *vals;
+	size_t mask, n;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+static long *itab_find(const struct itab *t, uint64_t key)
+{
+	if (!t->vals)
+		return NULL;
+	for (size_t i = mix64(key) & t->mask; t->vals[i]; i = (i + 1) & t->mask)
+		if (t->keys[i] == key)
+			return &t->vals[i];
+	return NULL;
+}
+
+static int itab_put(struct itab *t, uint64_t key, long val)
+{
+	size_t i;
+
+	if ((t->n + 1) * 2 > (t->vals ? t->mask + 1 : 0)) {
+		struct itab g = { .mask = t->vals ? t->mask * 2 + 1 : 255 };
+
+		g.keys = calloc(g.mask + 1, sizeof(*g.keys));
+		g.vals = calloc(g.mask + 1, sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			free(g.keys);
+			free(g.vals);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; t->vals && j <= t->mask; j++) {
+			if (!t->vals[j])
+				continue;
+			for (i = mix64(t->keys[j]) & g.mask; g.vals[i]; i = (i + 1) & g.mask)
+				;
+			g.keys[i] = t->keys[j];
+			g.vals[i] = t->vals[j];
+		}
+		g.n = t->n;
+		free(t->keys);
+		free(t->vals);
+		*t = g;
+	}
+	for (i = mix64(key) & t->mask; t->vals[i] && t->keys[i] != key; i = (i + 1) & t->mask)
+		;
+	t->n += !t->vals[i];
+	t->keys[i] = key;
+	t->vals[i] = val + 1;
+	return 0;
+}
+
+static void itab_free(struct itab *t)
+{
+	free(t->keys);
+	free(t->vals);
+}
 #define FORK_SLACK_NS 30000000ll	/* START is in 10 ms ticks, TIME lags 4 ms */
+#define IDLE_GAP_NS 5000000000ull	/* longer than a build waits on untraced steps, mostly */
 
 struct ctx {
 	struct mstat_set *set;
@@ -25,6 +93,13 @@ struct ctx {
 	size_t nmask;
 	bool have_off;
 	int64_t off;		/* CLOCK_MONOTONIC minus START time, for FORK checks */
+	/* Indexes, so that many processes with untraced parents (a static
+	 * build driver, env -i) stay linear: */
+	struct fref { long k, next; size_t f; } *forks;	/* FORK entries by child pid */
+	struct itab fork_heads;	/* pid -> first fref + 1 */
+	bool forks_built;
+	struct itab virts;	/* (pid, start) -> virtual node */
+	struct itab execs;	/* image -> virtual node of the program it exec'd */
 };
 
 bool mstat_tree_shown(const struct mstat_image *im)
@@ -108,6 +183,14 @@ static long name_find(const struct ctx *c, const char *name)
 	return -1;
 }
 
+/* A file that still has the name its writer gave it (FILE). */
+static bool own_name(const struct mstat_image *im)
+{
+	const char *b = strrchr(im->path, '/');
+
+	return !strcmp(b ? b + 1 : im->path, im->name);
+}
+
 static int names_build(struct ctx *c, FILE *msgs)
 {
 	size_t cap = 16;
@@ -128,11 +211,21 @@ static int names_build(struct ctx *c, FILE *msgs)
 			continue;
 		other = name_find(c, im->name);
 		if (other >= 0) {
-			/* The same log twice (a directory and a merged file of it). */
+			/* The same log twice (a directory and a merged file of
+			 * it, a renamed copy): the one under its own name stays. */
+			struct mstat_image *o = &c->set->img[other], *out = im;
+
+			if (!own_name(o) && own_name(im)) {
+				out = o;
+				for (i = str_hash(im->name) & c->nmask; c->names[i] != other;
+				     i = (i + 1) & c->nmask)
+					;
+				c->names[i] = (long)k;
+			}
 			if (msgs)
-				fprintf(msgs, "malloc-stat: %s: same log as %s, left out\n", im->path,
-					c->set->img[other].path);
-			im->valid = false;
+				fprintf(msgs, "malloc-stat: %s: same log as %s, left out\n", out->path,
+					(out == im ? o : im)->path);
+			out->valid = false;
 			c->set->nvalid--;
 			continue;
 		}
@@ -170,28 +263,59 @@ static long fork_of(struct ctx *c, int64_t pid, uint64_t start, int64_t ppid)
 	long best = -1;
 	struct mstat_fork *bf = NULL;
 
-	if (!c->have_off)
+	long *head;
+
+	if (!c->have_off || !c->forks_built)
 		return -1;
-	for (size_t k = 0; k < c->set->n; k++) {
-		struct mstat_image *im = &c->set->img[k];
+	head = itab_find(&c->fork_heads, (uint64_t)pid);
+	for (long r = head ? *head - 1 : -1; r >= 0; r = c->forks[r].next) {
+		struct mstat_image *im = &c->set->img[c->forks[r].k];
+		struct mstat_fork *fk = &im->forks[c->forks[r].f];
+		int64_t d = (int64_t)fk->t - est;
 
-		if (!placeable(im) || (ppid > 1 && im->pid != ppid))
+		if ((ppid > 1 && im->pid != ppid) || fk->matched || d > FORK_SLACK_NS ||
+		    d < -FORK_SLACK_NS)
 			continue;
-		for (size_t f = 0; f < im->nforks; f++) {
-			struct mstat_fork *fk = &im->forks[f];
-			int64_t d = (int64_t)fk->t - est;
-
-			if (fk->matched || fk->pid != pid || d > FORK_SLACK_NS || d < -FORK_SLACK_NS)
-				continue;
-			if (bf) /* two candidates: no link rather than a guess */
-				return -1;
-			best = (long)k;
-			bf = fk;
-		}
+		if (bf) /* two candidates: no link rather than a guess */
+			return -1;
+		best = c->forks[r].k;
+		bf = fk;
 	}
 	if (bf)
 		bf->matched = true;
 	return best;
+}
+
+/* Every FORK entry of the placeable images, chained by the child's pid. */
+static int forks_build(struct ctx *c)
+{
+	size_t n = 0, i = 0;
+
+	for (size_t k = 0; k < c->set->n; k++)
+		if (placeable(&c->set->img[k]))
+			n += c->set->img[k].nforks;
+	c->forks = malloc((n + 1) * sizeof(*c->forks));
+	if (!c->forks)
+		return -ENOMEM;
+	/* Pushed in reverse, so that each chain runs in image order. */
+	for (size_t k = c->set->n; k-- > 0;) {
+		const struct mstat_image *im = &c->set->img[k];
+
+		if (!placeable(im))
+			continue;
+		for (size_t f = im->nforks; f-- > 0;) {
+			long *head = itab_find(&c->fork_heads, (uint64_t)im->forks[f].pid);
+
+			c->forks[i] = (struct fref){ (long)k, head ? *head - 1 : -1, f };
+			if (head)
+				*head = (long)i + 1;
+			else if (itab_put(&c->fork_heads, (uint64_t)im->forks[f].pid, (long)i) < 0)
+				return -ENOMEM;
+			i++;
+		}
+	}
+	c->forks_built = true;
+	return 0;
 }
 
 /* Marks the parent's FORK entry of the child: the latest one before the
@@ -217,17 +341,22 @@ static void mark_fork(struct mstat_image *parent, const struct mstat_image *chil
 static long virtual_node(struct ctx *c, int64_t pid, uint64_t start, bool has_start)
 {
 	struct mstat_set *set = c->set;
-	long v, p;
+	/* START counts ticks since boot: far below 2^40 */
+	uint64_t key = mix64((uint64_t)pid) ^ (start << 1 | has_start);
+	long v, p, *hit = itab_find(&c->virts, key);
 
-	for (size_t k = 0; k < set->n; k++) {
+	if (hit && set->img[*hit - 1].pid == pid && set->img[*hit - 1].start == start &&
+	    set->img[*hit - 1].has_start == has_start)
+		return *hit - 1;
+	for (size_t k = 0; hit && k < set->n; k++) {	/* two keys alike: look */
 		struct mstat_image *im = &set->img[k];
 
 		if (im->virt && im->pid == pid && im->start == start && im->has_start == has_start)
 			return (long)k;
 	}
 	v = mstat_set_add(set);
-	if (v < 0)
-		return v;
+	if (v < 0 || (!hit && itab_put(&c->virts, key, v) < 0))
+		return v < 0 ? v : -ENOMEM;
 	set->img[v].virt = true;
 	set->img[v].pid = pid;
 	set->img[v].has_pid = true;
@@ -247,14 +376,13 @@ static long virtual_node(struct ctx *c, int64_t pid, uint64_t start, bool has_st
 static long exec_node(struct ctx *c, long k)
 {
 	struct mstat_set *set = c->set;
-	long v;
+	long v, *hit = itab_find(&c->execs, (uint64_t)k);
 
-	for (size_t j = 0; j < set->n; j++)
-		if (set->img[j].virt && set->img[j].parent == k && set->img[j].rel == MSTAT_REL_EXEC)
-			return (long)j;
+	if (hit)
+		return *hit - 1;
 	v = mstat_set_add(set);
-	if (v < 0)
-		return v;
+	if (v < 0 || itab_put(&c->execs, (uint64_t)k, v) < 0)
+		return v < 0 ? v : -ENOMEM;
 	set->img[v].virt = true;
 	set->img[v].pid = set->img[k].pid;
 	set->img[v].has_pid = true;
@@ -384,6 +512,51 @@ static int link_children(struct ctx *c)
 	return 0;
 }
 
+struct span {
+	uint64_t lo, hi;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* A long stretch with no traced process alive: logs of separate runs in
+ * one place (a prefix used twice), or a gap the trace cannot see into.
+ * Said, with where it lies; the report still covers everything. */
+static int idle_gap(const struct mstat_set *set, FILE *msgs)
+{
+	struct span *sp = malloc((set->n + 1) * sizeof(*sp));
+	uint64_t hi, t0, gap = 0, from = 0;
+	size_t ns = 0;
+
+	if (!sp)
+		return -ENOMEM;
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+
+		if (im->valid && !im->virt && im->has_time)
+			sp[ns++] = (struct span){ im->t_first, im->t_last };
+	}
+	qsort(sp, ns, sizeof(*sp), cmp_span);
+	t0 = hi = ns ? sp[0].lo : 0;
+	for (size_t i = 0; i < ns; i++) {
+		if (sp[i].lo > hi && sp[i].lo - hi > gap) {
+			gap = sp[i].lo - hi;
+			from = hi;
+		}
+		if (sp[i].hi > hi)
+			hi = sp[i].hi;
+	}
+	if (gap >= IDLE_GAP_NS && msgs)
+		fprintf(msgs, "malloc-stat: no traced process was alive or logging for %.1f s (from %.3f s to %.3f s of the trace): logs of separate runs?\n",
+			(double)gap / 1e9, (double)(from - t0) / 1e9, (double)(from + gap - t0) / 1e9);
+	free(sp);
+	return 0;
+}
+
 int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 {
 	struct ctx c = { .set = set };
@@ -426,6 +599,9 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 			im->exec_untraced = true;
 	}
 	/* Parents of the first images of the processes. */
+	r = forks_build(&c);
+	if (r < 0)
+		goto out;
 	for (size_t i = 0; i < c.nord; i++) {
 		long k = c.ord[i];
 
@@ -447,8 +623,14 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 	}
 	cmp_ctx = &c;
 	r = link_children(&c);
+	if (r == 0)
+		r = idle_gap(set, msgs);
 out:
 	free(c.ord);
 	free(c.names);
+	free(c.forks);
+	itab_free(&c.fork_heads);
+	itab_free(&c.virts);
+	itab_free(&c.execs);
 	return r;
 }

@@ -204,14 +204,25 @@ static void damage(void)
 	CHECK_EQ(im.diag.count, 8);	/* FROB twice, bad malloc twice */
 	mstat_image_free(&im);
 
-	/* NUL padding: the same as without; a NUL mid-file ends it. */
+	/* NUL padding: the same as without. */
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, log, sizeof(log) - 1);
 	CHECK_EQ(parse(&im, buf, sizeof(buf)), 0);
 	CHECK_EQ(im.allocs, 3);
 	CHECK_EQ(im.size, sizeof(log) - 1);
 	mstat_image_free(&im);
-	buf[strstr(log, "+ FROB") - log] = '\0';
+	/* A NUL with more log after it is damage: said, and read past. */
+	size_t frob = (size_t)(strstr(log, "+ FROB") - log);
+
+	buf[frob] = '\0';
+	CHECK_EQ(parse(&im, buf, sizeof(buf)), 0);
+	CHECK_EQ(im.allocs, 3);
+	CHECK(has_diag(&im, 20, "NUL bytes inside the log"));
+	CHECK(!has_diag(&im, 20, "unknown entry type"));
+	mstat_image_free(&im);
+	/* A killed writer: one unpublished entry, then zeros. It ends there. */
+	memset(buf + (strstr(log + frob, "\n-\n") - log) + 3, 0,
+	       sizeof(buf) - (size_t)(strstr(log + frob, "\n-\n") - log) - 3);
 	CHECK_EQ(parse(&im, buf, sizeof(buf)), 0);
 	CHECK_EQ(im.allocs, 1);
 	CHECK_EQ(im.diag.count, 0);
@@ -247,8 +258,12 @@ static void foreign(void)
 	CHECK(im.valid && im.allocs == 1);
 	CHECK(has_diag(&im, 1, "header lacks PID"));
 	mstat_image_free(&im);
+	/* Nothing but a version line: nothing to read. */
+	CHECK_EQ(parse(&im, "# MALLOC-STAT-LOG 1\n", 20), -EINVAL);
+	CHECK(!im.valid && has_diag(&im, 1, "nothing to read"));
+	mstat_image_free(&im);
 	/* Version "1.3" with more words is still version 1. */
-	CHECK_EQ(parse(&im, "# MALLOC-STAT-LOG 1.3 extra\n", 28), 0);
+	CHECK_EQ(parse(&im, "# MALLOC-STAT-LOG 1.3 extra\n# PID 1\n", 36), 0);
 	mstat_image_free(&im);
 }
 

@@ -617,6 +617,57 @@ def case_badinput(tmp):
     check(f"{mixed}:" in err and "FINI counters differ from the entries" in err,
           "the skipped entries show in FINI's counters")
     check(j["read"]["not_logs"] == 4, f"not logs: {j['read']['not_logs']}")
+    # A NUL in the middle of a log (a damaged copy) is said, and the log is
+    # read past it; a killed writer's zeros are not damage.
+    hole = bytearray(good)
+    at = good.index(lines[body[50]] + b"\n")
+    hole[at] = 0
+    d2 = os.path.join(tmp, "hole")
+    os.mkdir(d2)
+    with open(os.path.join(d2, "log.1.1.0"), "wb") as f:
+        f.write(bytes(hole))
+    r = mstat("report", "--json", d2)
+    hl = os.path.join(d2, "log.1.1.0")
+    check(f"malloc-stat: {hl}:{body[50] + 1}: NUL bytes inside the log" in r.stderr,
+          f"NUL mid-file: file and line named: {r.stderr}")
+    hj = json.loads(r.stdout) if r.returncode == 0 else None
+    hi = hj and images(hj)[0]
+    check(hi and hi["allocations"] == 113 and hi["end"] == want["end"],
+          f"NUL mid-file: the rest is read: {hi and (hi['allocations'], hi['end'])}")
+    # Not regular files: a pipe and a FIFO are read whole.
+    r = subprocess.run(["/bin/sh", "-c", 'cat "$1" | "$2" report --json /dev/stdin', "sh", src,
+                        MSTAT], capture_output=True, text=True, env=env(), timeout=60)
+    pj = json.loads(r.stdout) if r.returncode == 0 else None
+    check(pj and images(pj)[0]["allocations"] == 114,
+          f"a pipe: read whole: {r.returncode} {r.stderr}")
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen(["/bin/sh", "-c", 'cat "$1" > "$2"', "sh", src, fifo])
+    r = mstat("report", "--json", fifo, timeout=60)
+    feeder.wait()
+    fj = json.loads(r.stdout) if r.returncode == 0 else None
+    check(fj and images(fj)[0]["allocations"] == 114, f"a FIFO: read whole: {r.stderr}")
+    # One input missing (a directory name with its slash) leaves the rest.
+    gone = os.path.join(tmp, "gone") + "/"
+    r = mstat("report", "--json", d2, gone)
+    check(r.returncode == 0 and f"malloc-stat: cannot open '{gone}'" in r.stderr,
+          f"missing DIR/: named, the rest reported: {r.returncode} {r.stderr}")
+    # A version line alone is nothing to read, not a process; a renamed
+    # copy of a log is left out in favour of the original.
+    d3 = os.path.join(tmp, "dups")
+    os.mkdir(d3)
+    name = os.path.basename(src)
+    shutil.copy(src, os.path.join(d3, name))
+    shutil.copy(src, os.path.join(d3, "a-copy"))
+    with open(os.path.join(d3, "log.9.1.0"), "wb") as f:
+        f.write(b"# MALLOC-STAT-LOG 1\n")
+    r = mstat("report", "--json", d3)
+    dj = json.loads(r.stdout) if r.returncode == 0 else None
+    check(dj and dj["totals"]["processes"] == 1 and images(dj)[0]["file"].endswith(name),
+          f"the original kept, no phantom process: {dj and (dj['totals']['processes'], images(dj)[0]['file'])}")
+    check(f"{os.path.join(d3, 'a-copy')}: same log as" in r.stderr, "the copy named as left out")
+    check(f"{os.path.join(d3, 'log.9.1.0')}:1: header without PID and no entries" in r.stderr,
+          "a version line alone: named")
     # Nothing readable: exit 1 with a reason.
     os.mkdir(os.path.join(tmp, "void"))
     r = mstat("report", os.path.join(tmp, "void"))
@@ -790,6 +841,29 @@ def case_scale(tmp):
     check(re.search(r"cc1 x 3000", t.stdout) and re.search(r"as x 3000", t.stdout),
           "text: repetitive siblings folded")
     check(len(t.stdout.splitlines()) < 80, "text: the folded report stays short")
+    check("separate runs" not in r.stderr, "one run: no idle-gap message")
+    # Thousands of processes whose parent is untraced (a static build
+    # driver): one gap node for them all. Then the same logs with a second
+    # run 60 s later beside them: said.
+    d = os.path.join(tmp, "orphans")
+    os.mkdir(d)
+    n = 3000
+    for i in range(n):
+        pid, t = 20000 + i, 10_000_000_000 + i * 1_000_000
+        if i == n - 1:
+            t += 60_000_000_000
+        with open(os.path.join(d, f"log.{pid}.1.0"), "w") as f:
+            f.write(hdr.format(pid=pid, ppid=4000000, start=t // 10_000_000, pstart=400, t=t, e=1,
+                               cmd="cc", arg=str(i)))
+            f.write("+ malloc 10 0x1000 24\n-\n")
+    r = mstat("report", "--json", d)
+    j = json.loads(r.stdout) if r.returncode == 0 else {"images": []}
+    virt = [im for im in j["images"] if im["virtual"]]
+    check(len(virt) == 1 and all(im["parent"] == virt[0]["id"] for im in j["images"]
+                                 if not im["virtual"]),
+          f"{n} children of one untraced parent under one gap node: {len(virt)} gaps")
+    check("no traced process was alive or logging for 60.0 s" in r.stderr,
+          f"a second run a minute later: said: {r.stderr[-300:]}")
 
 
 def case_fuzz(tmp):
