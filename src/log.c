@@ -233,26 +233,21 @@ static bool fd_is_ours(int fd)
 	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino;
 }
 
-static void log_fail(void)
+/* The log's descriptor is held only while the log needs it: to reserve
+ * and map a window, or to write through pwrite. Between windows the
+ * program has every descriptor number to itself (it may list them, close
+ * them all, or run at a tiny RLIMIT_NOFILE); a new window opens the file
+ * again by its path. Never closes a number that may now be the program's. */
+static void file_fd_drop(void)
 {
-	W.failed = true;
-	update_on();
-	if (W.kind == MSTAT_SINK_FILE && W.win) {
-		uint64_t end = W.win_off + W.pos;
-
-		win_unmap(false);
-		W.win_off = end;
-		W.pos = 0;
-		/* Often the failure is that W.fd is no longer our file (the
-		 * program replaced it and our path is gone): never cut or
-		 * grow the program's file. */
-		if (fd_is_ours(W.fd))
-			(void)!ftruncate(W.fd, (off_t)end);
-	}
+	if (W.fd >= 0 && fd_is_ours(W.fd))
+		close(W.fd);
+	W.fd = -1;
+	W.fd_checked = false;
 }
 
-/* Makes sure W.fd is still our file: programs close every descriptor or
- * dup2 over ours. Never closes a number that may now be the program's. */
+/* Makes sure W.fd is our file, opening it again when it was dropped or
+ * when the program closed it or dup2'ed over it. */
 static int file_fd_check(void)
 {
 	int fd;
@@ -275,6 +270,26 @@ static int file_fd_check(void)
 		return fd;
 	W.fd = fd;
 	return 0;
+}
+
+static void log_fail(void)
+{
+	W.failed = true;
+	update_on();
+	if (W.kind == MSTAT_SINK_FILE && W.win) {
+		uint64_t end = W.win_off + W.pos;
+
+		win_unmap(false);
+		W.win_off = end;
+		W.pos = 0;
+		/* Often the failure is that W.fd is no longer our file (the
+		 * program replaced it and our path is gone): never cut or
+		 * grow the program's file. */
+		if (file_fd_check() == 0)
+			(void)!ftruncate(W.fd, (off_t)end);
+	}
+	if (W.kind == MSTAT_SINK_FILE)
+		file_fd_drop();
 }
 
 /* Growing past RLIMIT_FSIZE would send SIGXFSZ to the program: treat the
@@ -362,6 +377,7 @@ static int file_next_window(void)
 	W.win_nofork = false;
 	W.pos = (size_t)(end - off);
 	W.direct = false;
+	file_fd_drop();
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/single_threaded.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,35 +197,44 @@ void mstat_proc_maps_changed(void)
 	mstat_log_unlock();
 }
 
+/* What the header says of the process that costs /proc reads, read once
+ * per image and before its file is created: a process killed in between
+ * leaves an empty file, and this keeps that moment short. */
+static void identify(void)
+{
+	ssize_t n;
+
+	if (!P.start)
+		mstat_proc_stat(0, &P.start, NULL, NULL);
+	if (P.origin == ORIGIN_IMAGE && !P.ppid) {
+		P.ppid = getppid();
+		mstat_proc_stat(P.ppid, &P.pstart, NULL, NULL);
+	}
+	/* A fork child runs its parent's executable: the parent's copy. */
+	if (!P.exe_len) {
+		n = readlink("/proc/self/exe", P.exe, sizeof(P.exe));
+		P.exe_len = n > 0 ? (size_t)n : 0;
+	}
+}
+
 /* Writes the header and INIT. Caller holds the writer lock. */
 static void put_header(bool maps)
 {
 	static struct hbuf h;	/* under the writer lock; too big for some stacks */
 	char path[PATH_MAX];
-	ssize_t n;
-	pid_t ppid = 0;
-	uint64_t pstart = 0;
 
 	h.p = h.b;
 	h.end = h.b + sizeof(h.b);
-	if (!P.start)
-		mstat_proc_stat(0, &P.start, NULL);
+	identify();
 	h_str(&h, "# MALLOC-STAT-LOG " LOG_VERSION "\n# PID ");
 	h_u64(&h, (uint64_t)P.pid);
-	if (P.origin == ORIGIN_IMAGE) {
-		ppid = getppid();
-		mstat_proc_stat(ppid, &pstart, NULL);
-	} else {
-		ppid = P.ppid;
-		pstart = P.pstart;
-	}
 	h_str(&h, "\n# PPID ");
-	h_u64(&h, (uint64_t)ppid);
+	h_u64(&h, (uint64_t)P.ppid);
 	h_str(&h, "\n# START ");
 	h_u64(&h, P.start);
 	h_str(&h, "\n# PSTART ");
-	if (pstart)
-		h_u64(&h, pstart);
+	if (P.pstart)
+		h_u64(&h, P.pstart);
 	h_str(&h, "\n# TIME ");
 	h_u64(&h, mstat_clock_ns(CLOCK_REALTIME));
 	h_str(&h, " ");
@@ -251,11 +261,6 @@ static void put_header(bool maps)
 		h_str(&h, "# FILE ");
 		h_esc(&h, base ? base + 1 : P.file, strlen(base ? base + 1 : P.file), false);
 		h_str(&h, "\n");
-	}
-	/* A fork child runs its parent's executable: the parent's copy. */
-	if (!P.exe_len) {
-		n = readlink("/proc/self/exe", P.exe, sizeof(P.exe));
-		P.exe_len = n > 0 ? (size_t)n : 0;
 	}
 	h_str(&h, "# EXE ");
 	h_esc(&h, P.exe, P.exe_len, false);
@@ -308,6 +313,7 @@ static int open_file(void)
 
 	if (plen + 64 > sizeof(P.file))
 		return -ENAMETOOLONG;
+	identify();
 	for (unsigned counter = 0; counter < 100000; counter++) {
 		char *e = P.file + plen;
 
@@ -388,20 +394,29 @@ static void child_log_open(void)
 		put_header(P.stream_maps);
 }
 
-static bool fork_locked;
+/* Per thread, as several threads may fork at once (glibc runs their
+ * prepare handlers side by side) and a signal handler's fork nests inside
+ * the fork it interrupted. Bit d of fork_locked: the prepare handler at
+ * depth d took the writer lock, and the parent handler at that depth
+ * gives it back. */
+static __thread unsigned fork_depth;
+static __thread uint64_t fork_locked;
+static __thread uint64_t fork_off;	/* for the parent's FORK entry */
 
 static void atfork_prepare(void)
 {
+	uint64_t bit = 1ull << (fork_depth++ & 63);
+
 	/* A fork from a signal handler that interrupted this thread in the
 	 * writer: the lock is ours already; the child drops the sink. */
-	fork_locked = false;
+	fork_locked &= ~bit;
 	if (mstat_state != MSTAT_STATE_READY || mstat_log_nested())
 		return;
 	int err = errno;
 
 	mstat_log_lock();
-	fork_locked = true;
-	P.fork_off = mstat_log_offset();
+	fork_locked |= bit;
+	P.fork_off = fork_off = mstat_log_offset();
 	mstat_log_before_fork();
 	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
@@ -409,9 +424,19 @@ static void atfork_prepare(void)
 	errno = err;
 }
 
+/* The depth this fork's prepare handler ran at; whether it took the lock. */
+static bool fork_leave(void)
+{
+	uint64_t bit = 1ull << (--fork_depth & 63);
+	bool locked = fork_locked & bit;
+
+	fork_locked &= ~bit;
+	return locked;
+}
+
 static void atfork_parent(void)
 {
-	if (fork_locked)
+	if (fork_leave())
 		mstat_log_unlock();
 }
 
@@ -475,6 +500,8 @@ static void become_child(enum origin origin, uint64_t off)
 static void atfork_child(void)
 {
 	int err = errno;	/* the child's fstat and close of our copy */
+
+	(void)fork_leave();	/* the child's lock starts afresh */
 
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
@@ -687,8 +714,9 @@ void mstat_proc_forked(int pid)
 	char off[24];
 
 	if (pid > 0 && mstat_state == MSTAT_STATE_READY && mstat_log_on) {
-		/* The offset the fork handlers saw, as the child's ORIGIN says. */
-		*mstat_fmt_u64(off, P.fork_off) = '\0';
+		/* The offset this thread's fork handlers saw, as the child's
+		 * ORIGIN says (other threads may have forked since). */
+		*mstat_fmt_u64(off, fork_off) = '\0';
 		mstat_log_control("FORK", (uint64_t)pid, 0, off);
 	}
 }
@@ -713,6 +741,13 @@ static void put_fini(void)
 		*mstat_fmt_u64(tail_rss, shared) = '\0';
 		mstat_log_control("RSS", resident, 0, tail_rss);
 	}
+	uint64_t threads = 1;
+
+	/* Threads still running may have counted an event they have not
+	 * logged yet, or logged one counted after this: FINI says so, and
+	 * the reader expects the two to differ a little. */
+	if (!__libc_single_threaded)
+		(void)mstat_proc_stat(0, NULL, NULL, &threads);
 	mstat_counters_get(&c);
 	const struct {
 		const char *key;
@@ -725,11 +760,12 @@ static void put_fini(void)
 		{ " in_use=", c.in_use },
 		{ " peak_in_use=", c.peak_in_use },
 		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024 : -1 },
+		{ " threads=", threads > 1 ? (int64_t)threads : -1 },
 	};
 
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
-		if (kv[i].v < 0 && i == sizeof(kv) / sizeof(kv[0]) - 1)
-			break;	/* no maxrss */
+		if (kv[i].v < 0 && i >= 6)
+			continue;	/* no maxrss; one thread */
 		e = mstat_fmt_str(e, kv[i].key);
 		e = mstat_fmt_i64(e, kv[i].v);
 	}

@@ -129,13 +129,13 @@ ssize_t mstat_read_small(const char *path, char *buf, size_t cap)
 	return (ssize_t)len;
 }
 
-int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid)
+int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid, uint64_t *threads)
 {
 	char path[64] = "/proc/";
 	char buf[1024];
 	char *p;
 	int field;
-	uint64_t v_ppid = 0, v_start = 0;
+	uint64_t v_ppid = 0, v_start = 0, v_threads = 0;
 
 	if (pid)
 		*mstat_fmt_u64(path + 6, (uint64_t)pid) = '\0';
@@ -161,6 +161,8 @@ int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid)
 			p++;
 		if (field == 4)
 			v_ppid = v;
+		else if (field == 20)
+			v_threads = v;
 		else if (field == 22)
 			v_start = v;
 	}
@@ -170,6 +172,8 @@ int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid)
 		*start = v_start;
 	if (ppid)
 		*ppid = (pid_t)v_ppid;
+	if (threads)
+		*threads = v_threads;
 	return 0;
 }
 

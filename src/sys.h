@@ -21,9 +21,10 @@ int mstat_pwrite_all(int fd, const void *buf, size_t len, off_t off);
  * length or -errno. */
 ssize_t mstat_read_small(const char *path, char *buf, size_t cap);
 
-/* Field 22 (start time) and field 4 (ppid) of /proc/PID/stat ("self" when
- * pid is 0). 0 or -errno; out-parameters untouched on failure. */
-int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid);
+/* Field 22 (start time), field 4 (ppid) and field 20 (threads) of
+ * /proc/PID/stat ("self" when pid is 0); each out-parameter may be NULL.
+ * 0 or -errno; out-parameters untouched on failure. */
+int mstat_proc_stat(pid_t pid, uint64_t *start, pid_t *ppid, uint64_t *threads);
 
 /* getenv that also works while environ is not yet set (reads
  * /proc/self/environ into buf then). Returns NULL when unset. */

@@ -75,6 +75,7 @@ struct mstat_image {
 	uint64_t whole;		/* of which in whole lines */
 	uint64_t lines;
 	bool valid;		/* a malloc-stat log with the required header */
+	bool empty;		/* nothing in it: the process ended before its header */
 	bool virt;		/* a process known only from others' logs */
 
 	/* header */

@@ -790,6 +790,8 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	set->cpu_seconds = cpu_s() - c0;
 	if (r < 0)
 		goto out;
+	const char *first_empty = NULL;
+
 	for (size_t i = 0; i < set->n; i++) {
 		struct mstat_image *im = &set->img[i];
 
@@ -802,7 +804,15 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 			set->nvalid++;
 		else
 			set->bad_inputs++;
+		if (im->empty && !set->empty++)
+			first_empty = im->path;
 	}
+	/* A process killed while it created its log (a build's `timeout`, a
+	 * test killing its child at once) leaves an empty file: one line for
+	 * them all, not a problem of any log. */
+	if (set->empty && o->msgs)
+		fprintf(o->msgs, "malloc-stat: %zu empty log%s (processes that ended before writing their first line, killed at start most likely), such as %s\n",
+			set->empty, set->empty > 1 ? "s" : "", first_empty);
 	if (!set->nvalid) {
 		if (o->msgs && set->n)
 			fprintf(o->msgs, "malloc-stat: no readable logs among %zu files\n", set->n);

@@ -24,6 +24,7 @@ struct mstat_set {
 	uint64_t lines;
 	uint64_t problems;	/* in all inputs */
 	size_t bad_inputs;	/* inputs that were not logs */
+	size_t empty;		/* of which empty: processes that ended at once */
 	double seconds;		/* wall time of the reading */
 	double cpu_seconds;	/* CPU time of the reading, all threads */
 	unsigned threads;

@@ -300,8 +300,8 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 		mstat_json_str(out, r->log_dir);
 	else
 		fputs("null", out);
-	fprintf(out, ",\n  \"read\": {\"logs\": %zu, \"valid\": %zu, \"not_logs\": %zu, \"bytes\": %llu, \"lines\": %llu, \"seconds\": %.6f, \"threads\": %u, \"problems\": %llu},\n",
-		set->ninputs, set->nvalid, set->bad_inputs, (unsigned long long)set->bytes,
+	fprintf(out, ",\n  \"read\": {\"logs\": %zu, \"valid\": %zu, \"not_logs\": %zu, \"empty\": %zu, \"bytes\": %llu, \"lines\": %llu, \"seconds\": %.6f, \"threads\": %u, \"problems\": %llu},\n",
+		set->ninputs, set->nvalid, set->bad_inputs, set->empty, (unsigned long long)set->bytes,
 		(unsigned long long)set->lines, set->seconds, set->threads,
 		(unsigned long long)set->problems);
 

@@ -64,6 +64,7 @@ class Image:
 		self.inexact = False	# LOG gaps, LOST events
 		self.lost = 0
 		self.forks = {}		# child pid -> entry
+		self.fork_offs = {}	# child pid -> offsets its FORK entries name
 		self.pending_exec = None
 		self.stream = False
 		self.fork_at = None	# fork/clone children: offset in the parent
@@ -239,6 +240,8 @@ def finish_entry(img, e):
 	img.offsets.add(e.off)
 	if e.type == 'FORK':
 		img.forks[e.a] = e
+		if e.more and e.more[0].isdigit():
+			img.fork_offs.setdefault(e.a, set()).add(int(e.more[0]))
 	elif e.type == 'EXEC':
 		img.pending_exec = e
 	elif e.type == 'EXEC-FAILED':
@@ -579,6 +582,10 @@ class Tree:
 					img.err('header', 'parent %s starts after the child' % par.where)
 				if o[0] == 'fork' and img.pid not in par.forks:
 					img.err('header', 'parent %s has no FORK %d' % (par.where, img.pid))
+				elif (o[0] == 'fork' and img.pid in par.fork_offs and
+				      o[2] not in par.fork_offs[img.pid]):
+					img.err('header', 'FORK %d in %s names offsets %s, ORIGIN %d'
+						% (img.pid, par.where, sorted(par.fork_offs[img.pid]), o[2]))
 				continue
 			chain = procs[(img.pid, img.start)]
 			k = chain.index(img)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -260,27 +261,39 @@ static void churn(int n)
 		free(malloc(16 + (size_t)i % 200));
 }
 
+/* The program's own file on every number the log could take when it opens
+ * its file again for a new window (900 and up, as high as the limit). */
+static void own_file_on_high_numbers(int fd)
+{
+	struct rlimit rl;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	for (int n = 900; n < 1024 && (rlim_t)n < rl.rlim_cur; n++)
+		CHECK(dup2(fd, n) == n);
+}
+
 static void mode_closefd(void)
 {
 	const char *prefix = getenv("MALLOC_STAT_PREFIX");
-	int fd, logfd;
+	int fd;
 	pid_t pid;
 
 	CHECK(prefix != NULL && prefix[0] == '/');
 	alloc_some(10);
+	/* Between windows the log holds no descriptor: the program sees
+	 * only its own. */
+	CHECK_EQ(find_log_fd(prefix), -1);
 	closefrom(3);
 	churn(5000);
 	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK_EQ(fd, 3);
 	CHECK(write(fd, "own data 1\n", 11) == 11);
-	logfd = find_log_fd(prefix);
-	CHECK(logfd > 3);
-	CHECK(dup2(fd, logfd) == logfd);
+	own_file_on_high_numbers(fd);
 	churn(5000);
+	CHECK_EQ(find_log_fd(prefix), -1);
 	CHECK(write(fd, "own data 2\n", 11) == 11);
 	close_range(3, ~0u, 0);
-	/* fork leaves errno alone on both sides, though our copy of the log
-	 * descriptor is gone (the fork handlers' fstat fails). */
+	/* fork leaves errno alone on both sides. */
 	errno = EDOM;
 	pid = fork();
 	CHECK_EQ(errno, EDOM);
@@ -292,64 +305,71 @@ static void mode_closefd(void)
 	churn(3000);
 }
 
-/* The log's descriptor, once some allocations have made the log. */
-static int started_log_fd(void)
+/* The path of this process's log, from its directory. */
+static void find_log_path(const char *prefix, char *path, size_t size)
+{
+	char dir[PATH_MAX], want[64];
+	const char *base = strrchr(prefix, '/') + 1;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - prefix - 1), prefix);
+	snprintf(want, sizeof(want), "%s.%d.", base, (int)getpid());
+	d = opendir(dir);
+	CHECK(d != NULL);
+	path[0] = '\0';
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, want, strlen(want)))
+			snprintf(path, size, "%s/%s", dir, e->d_name);
+	closedir(d);
+	CHECK(path[0] != '\0');
+}
+
+/* The log renamed away and the program's own file created under the log's
+ * name: the preload can neither find its log nor keep writing, and must
+ * leave the program's file alone when it gives up. */
+static void mode_logmoved(void)
 {
 	const char *prefix = getenv("MALLOC_STAT_PREFIX");
-	int logfd;
+	char path[PATH_MAX], moved[PATH_MAX + 8];
+	int fd;
 
 	CHECK(prefix != NULL && prefix[0] == '/');
 	alloc_some(10);
-	logfd = find_log_fd(prefix);
-	CHECK(logfd > 2);
-	return logfd;
-}
-
-/* The log renamed away and its descriptor number taken by the program's
- * own file: the preload can neither reopen its log nor keep writing, and
- * must leave the program's file alone when it gives up. */
-static void mode_logmoved(void)
-{
-	char link[64], path[PATH_MAX], moved[PATH_MAX + 8];
-	ssize_t n;
-	int fd, logfd = started_log_fd();
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", logfd);
-	n = readlink(link, path, sizeof(path) - 1);
-	CHECK(n > 0);
-	path[n] = '\0';
+	find_log_path(prefix, path, sizeof(path));
 	snprintf(moved, sizeof(moved), "%s.moved", path);
 	CHECK(rename(path, moved) == 0);
-	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0);
 	CHECK(write(fd, "own data 1\n", 11) == 11);
-	CHECK(dup2(fd, logfd) == logfd);
 	churn(20000);
 	CHECK(write(fd, "own data 2\n", 11) == 11);
 	CHECK(close(fd) == 0);
+	CHECK(symlink(path, "own-file") == 0);
 }
 
-/* The program's own file dup2'ed onto the log's number, then a fork before
- * the preload has had a reason to look: the child must keep the program's
- * descriptor (it writes through it), and both logs go on. */
+/* The program's own file on the numbers the log would take, then a fork:
+ * the child keeps the program's descriptors (it writes through one), and
+ * both processes log in full. */
 static void mode_dup2fork(void)
 {
-	int fd, logfd = started_log_fd();
+	int fd;
 	pid_t pid;
 
+	alloc_some(10);
 	fd = open("own-file", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
 	CHECK(fd >= 0);
-	CHECK(dup2(fd, logfd) == logfd);
+	own_file_on_high_numbers(fd);
 	CHECK(close(fd) == 0);
 	pid = fork();
 	if (pid == 0) {
 		churn(100);
-		CHECK(write(logfd, "child\n", 6) == 6);
+		CHECK(write(900, "child\n", 6) == 6);
 		_exit(0);
 	}
 	wait_status(pid, 0);
 	churn(20000);
-	CHECK(write(logfd, "parent\n", 7) == 7);
+	CHECK(write(900, "parent\n", 7) == 7);
 }
 
 static void *cancel_worker(void *arg)
@@ -461,6 +481,22 @@ static void mode_fork_threads(int n)
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < 2; i++)
 		CHECK(pthread_join(th[i], NULL) == 0);
+}
+
+/* Several threads forking at once while another allocates: their fork
+ * handlers run side by side. */
+static void mode_fork_race(int n)
+{
+	pthread_t th[4];
+
+	CHECK(pthread_create(&th[0], NULL, allocator, (void *)0L) == 0);
+	for (long i = 1; i < 4; i++)
+		CHECK(pthread_create(&th[i], NULL, forker, (void *)(long)n) == 0);
+	for (int i = 1; i < 4; i++)
+		CHECK(pthread_join(th[i], NULL) == 0);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	CHECK(pthread_join(th[0], NULL) == 0);
+	alloc_some(3);	/* the lock is free again */
 }
 
 /* Short children, to run through the pid space. */
@@ -633,6 +669,8 @@ int main(int argc, char **argv)
 		mode_closefd();
 	else if (!strcmp(mode, "fork-threads"))
 		mode_fork_threads(n);
+	else if (!strcmp(mode, "fork-race"))
+		mode_fork_race(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
 	else if (!strcmp(mode, "streamdup2"))

@@ -30,7 +30,13 @@ CASES = {
 	'sh-ls-cat': lambda: ['sh', '-c', 'ls /usr/lib | cat; ls -l /usr/share | cat -n'],
 	'cxx': lambda: [prog('prog-cxx')],
 	'python3': lambda: [PYTHON, '-c', PY],
+	# The program's descriptors are its own: none of the log's shows, and
+	# at a limit of 5 diff still has the two it needs.
+	'fds': lambda: ['sh', '-c', 'ls /proc/$$/fd | tr "\\n" " "; echo; ulimit -n 5; '
+			'diff /etc/passwd /etc/passwd && echo the same file compared twice'],
 }
+# With the stream, fd 1022 is the caller's and shows: not compared there.
+NO_STREAM = {'fds'}
 
 setup()
 case = sys.argv[1]
@@ -51,6 +57,10 @@ for label, kw in (('under the preload', {}),
 
 check_logs([os.path.join(d, f) for f in logs(d)], roots=1, require_fini=True)
 
+if case in NO_STREAM:
+	cleanup(d)
+	print('ok')
+	sys.exit(0)
 stream = os.path.join(d, 'stream')
 fd = os.open(stream, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 os.dup2(fd, 1022)

@@ -203,15 +203,15 @@ elif case == 'cancel':
 	check_eq(len(t.images), 1, 'images')
 
 elif case == 'dup2fork':
-	# The program's file on the log's number, then fork: the child keeps
-	# the program's descriptor, and both processes log in full.
+	# The program's file on the numbers the log would take, then fork: the
+	# child keeps the program's descriptors, and both processes log in full.
 	run_ok([procs, 'dup2fork', child])
 	own_file_and_parent(b'child\nparent\n', 20000)
 
 elif case == 'logmoved':
-	# The log renamed away, its descriptor number dup2'ed over with the
-	# program's own file: logging stops, and the program's file is never
-	# written or truncated by the preload.
+	# The log renamed away and the program's own file created under its
+	# name: logging stops, and the program's file is never written or
+	# truncated by the preload.
 	run_ok([procs, 'logmoved', child])
 	with open(os.path.join(d, 'own-file'), 'rb') as f:
 		check_eq(f.read(), b'own data 1\nown data 2\n', "the program's own file")
@@ -220,6 +220,14 @@ elif case == 'logmoved':
 	with open(os.path.join(d, moved[0]), 'rb') as f:
 		head = f.read(4096)
 	check(head.startswith(b'# MALLOC-STAT-LOG'), 'the renamed log keeps its header')
+
+elif case == 'fork-race':
+	# Three threads forking at once (a hang before: one thread's fork
+	# handler forgot that another's had taken the lock); every child's
+	# ORIGIN offset is the one its parent's FORK entry names.
+	run_ok([procs, 'fork-race', child, '200'])
+	t = tree_of(threads=True)
+	check_eq(len(kids(t, t.roots[0])), 600, 'fork children')
 
 elif case == 'fork-threads':
 	run_ok([procs, 'fork-threads', child, '300'])

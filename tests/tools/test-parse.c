@@ -236,11 +236,12 @@ static void foreign(void)
 	CHECK_EQ(parse(&im, "hello\n", 6), -EINVAL);
 	CHECK(!im.valid && has_diag(&im, 1, "not a malloc-stat log"));
 	mstat_image_free(&im);
+	/* Empty: the process ended before its first line; not a problem. */
 	CHECK_EQ(parse(&im, "", 0), -EINVAL);
-	CHECK(has_diag(&im, 0, "empty log"));
+	CHECK(im.empty && im.diag.count == 0);
 	mstat_image_free(&im);
 	CHECK_EQ(parse(&im, "\0\0\0", 3), -EINVAL);
-	CHECK(has_diag(&im, 0, "empty log"));
+	CHECK(im.empty && im.diag.count == 0);
 	mstat_image_free(&im);
 	CHECK_EQ(parse(&im, "# MALLOC-STAT-LOG 2\n# PID 1\n", 28), -EINVAL);
 	CHECK(has_diag(&im, 1, "version 2 is not supported"));
