@@ -410,6 +410,11 @@ static void atfork_prepare(void)
 	/* A fork from a signal handler that interrupted this thread in the
 	 * writer: the lock is ours already; the child drops the sink. */
 	fork_locked &= ~bit;
+	/* A fork child forking before its first event (a shell's subshell
+	 * running a pipeline): its own log first, for its children to name;
+	 * they would otherwise take its identity. */
+	if (mstat_state == MSTAT_STATE_CHILD && !mstat_log_nested())
+		mstat_proc_init();
 	if (mstat_state != MSTAT_STATE_READY || mstat_log_nested())
 		return;
 	int err = errno;
@@ -601,6 +606,10 @@ void mstat_proc_init(void)
 						 MSTAT_STATE_INITIALISING, 0,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return;
+		/* Made without fork handlers (_Fork, clone) by a fork child
+		 * that had no log yet: a child of that process, not it. */
+		if (!*mstat_fork_guard)
+			become_child(ORIGIN_CLONE, 0);
 		mstat_log_lock();
 		child_log_open();
 		mstat_log_unlock();

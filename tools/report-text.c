@@ -12,6 +12,12 @@
 #include "fold.h"
 #include "units.h"
 
+/* "1 process", "2 processes". */
+static const char *plural(uint64_t n, const char *one, const char *more)
+{
+	return n == 1 ? one : more;
+}
+
 static const char *end_name(const struct mstat_image *im)
 {
 	if (im->virt)
@@ -188,9 +194,9 @@ static void peak(const struct mstat_report *r, FILE *out)
 
 	double at = (double)(tl->peak_bin * tl->bin_ns) / 1e9, dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
 
-	fprintf(out, "\nWhole tree: peak %s of heap in use at %.*f s (trace %.*f s), %zu processes holding it; at most %u alive at once\n",
+	fprintf(out, "\nWhole tree: peak %s of heap in use at %.*f s (trace %.*f s), %zu %s holding it; at most %u alive at once\n",
 		mstat_bytes(b1, tl->peak), dur < 10 ? 3 : 1, at, dur < 10 ? 3 : 1, dur, r->nat_peak,
-		r->live_max);
+		plural(r->nat_peak, "process", "processes"), r->live_max);
 	for (size_t i = 0; i < r->nat_peak; i++) {
 		const struct mstat_contrib *c = &r->at_peak[i];
 
@@ -274,22 +280,35 @@ static void memory(const struct mstat_report *r, FILE *out)
 
 static void gaps(const struct mstat_report *r, FILE *out)
 {
+	const char *sep = " ";
+
 	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images)
 		return;
 	fprintf(out, "\nGaps:");
-	if (r->virt)
-		fprintf(out, " %zu processes seen only as parents (not traced: static binary, setuid or scrubbed environment);",
-			r->virt);
-	if (r->exec_untraced)
-		fprintf(out, " %zu execs into untraced programs;", r->exec_untraced);
-	if (r->untraced_forks)
-		fprintf(out, " %zu fork children that left no log (no allocation before _exit or exec);",
-			r->untraced_forks);
-	if (r->died)
-		fprintf(out, " %zu images ended without FINI (_exit, signal, abort or kill);", r->died);
+	if (r->virt) {
+		fprintf(out, "%s%zu %s seen only as parents (not traced: static binary, setuid or scrubbed environment)",
+			sep, r->virt, plural(r->virt, "process", "processes"));
+		sep = "; ";
+	}
+	if (r->exec_untraced) {
+		fprintf(out, "%s%zu %s into untraced programs", sep, r->exec_untraced,
+			plural(r->exec_untraced, "exec", "execs"));
+		sep = "; ";
+	}
+	if (r->untraced_forks) {
+		fprintf(out, "%s%zu fork %s that left no log (no allocation before _exit or exec)",
+			sep, (size_t)r->untraced_forks, plural(r->untraced_forks, "child", "children"));
+		sep = "; ";
+	}
+	if (r->died) {
+		fprintf(out, "%s%zu %s ended without FINI (_exit, signal, abort or kill)", sep, r->died,
+			plural(r->died, "image", "images"));
+		sep = "; ";
+	}
 	if (r->gap_images)
-		fprintf(out, " %llu images turned logging off or lost events (LOG 0, LOST), with %llu frees of blocks allocated meanwhile;",
-			(unsigned long long)r->gap_images, (unsigned long long)r->unmatched_frees);
+		fprintf(out, "%s%llu %s turned logging off or lost events (LOG 0, LOST), with %llu frees of blocks allocated meanwhile",
+			sep, (unsigned long long)r->gap_images,
+			plural(r->gap_images, "image", "images"), (unsigned long long)r->unmatched_frees);
 	fputc('\n', out);
 }
 
@@ -298,7 +317,9 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	const struct mstat_set *set = r->set;
 	char b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], b3[MSTAT_UNIT_LEN], b4[MSTAT_UNIT_LEN];
 
-	fprintf(out, "malloc-stat: %zu processes, %zu images", r->processes, r->images);
+	fprintf(out, "malloc-stat: %zu %s, %zu %s", r->processes,
+		plural(r->processes, "process", "processes"), r->images,
+		plural(r->images, "image", "images"));
 	if (r->log_dir)
 		fprintf(out, ", logs in %s", r->log_dir);
 	else

@@ -29,18 +29,36 @@ double mstat_report_secs(const struct mstat_report *r, uint64_t t)
  * The peak resident size of an image: FINI's maxrss (exact) with the RSS
  * entries' highest (sampled), unless maxrss may not be this image's own.
  * Linux keeps the high-water mark across exec, and a child made by vfork
- * or fork takes its parent's at exec; so for an exec'd or spawned image a
- * maxrss no higher than its parent's peak may be the parent's, and only
- * the samples count.
+ * or fork carries its parent's pages, and so its parent's size, into the
+ * exec; so for an exec'd or spawned image a maxrss no higher than what its
+ * forebears held (up the fork and exec links: perl, its fork child, the
+ * shell that child exec'd) may be theirs, and only the samples count.
  */
+static bool rss_maxrss_own(const struct mstat_set *set, const struct mstat_image *im)
+{
+	const struct mstat_image *q = im;
+
+	if (im->rel != MSTAT_REL_EXEC && im->rel != MSTAT_REL_SPAWN)
+		return true;
+	for (int depth = 0; q->parent >= 0 && depth < 16; depth++) {
+		const struct mstat_image *p = &set->img[q->parent];
+
+		if (p->virt)
+			break;
+		if (im->maxrss <= p->rss_max || im->maxrss <= p->maxrss)
+			return false;
+		if (q->rel != MSTAT_REL_EXEC && q->rel != MSTAT_REL_SPAWN &&
+		    q->rel != MSTAT_REL_FORK && q->rel != MSTAT_REL_CLONE)
+			break;
+		q = p;
+	}
+	return true;
+}
+
 static void rss_peak(struct mstat_set *set, size_t k)
 {
 	struct mstat_image *im = &set->img[k];
-	const struct mstat_image *p = im->parent >= 0 ? &set->img[im->parent] : NULL;
-	bool own = true;
-
-	if (p && !p->virt && (im->rel == MSTAT_REL_EXEC || im->rel == MSTAT_REL_SPAWN))
-		own = im->maxrss > p->rss_max && im->maxrss > p->maxrss;
+	bool own = rss_maxrss_own(set, im);
 	im->rss_peak = im->rss_max;
 	im->rss_from_maxrss = false;
 	if (own && im->maxrss >= im->rss_max && im->maxrss) {

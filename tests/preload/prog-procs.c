@@ -499,6 +499,30 @@ static void mode_fork_race(int n)
 	alloc_some(3);	/* the lock is free again */
 }
 
+/* A fork child that forks twice before its own first allocation (a
+ * shell's subshell running a pipeline); each grandchild leaks n bytes. */
+static void mode_fork_nested(int n)
+{
+	pid_t a;
+
+	alloc_some(3);
+	a = fork();
+	if (a == 0) {
+		for (int k = 0; k < 2; k++) {
+			pid_t b = fork();
+
+			if (b == 0) {
+				CHECK(malloc((size_t)n) != NULL);
+				free(malloc(50));
+				_exit(0);
+			}
+			wait_status(b, 0);
+		}
+		_exit(0);
+	}
+	wait_status(a, 0);
+}
+
 /* Short children, to run through the pid space. */
 static void mode_forkmany(int n)
 {
@@ -669,6 +693,8 @@ int main(int argc, char **argv)
 		mode_closefd();
 	else if (!strcmp(mode, "fork-threads"))
 		mode_fork_threads(n);
+	else if (!strcmp(mode, "fork-nested"))
+		mode_fork_nested(n);
 	else if (!strcmp(mode, "fork-race"))
 		mode_fork_race(n);
 	else if (!strcmp(mode, "forkmany"))

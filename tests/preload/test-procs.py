@@ -221,6 +221,23 @@ elif case == 'logmoved':
 		head = f.read(4096)
 	check(head.startswith(b'# MALLOC-STAT-LOG'), 'the renamed log keeps its header')
 
+elif case == 'fork-nested':
+	# A fork child forks twice before its first allocation: three fork
+	# children, no exec, each grandchild a fork child of its own parent
+	# (before: they took their parent's identity, which then looked
+	# exec'd and killed).
+	run_ok([procs, 'fork-nested', child, '1000'])
+	t = tree_of()
+	root = t.roots[0]
+	check_eq([i.origin[0] for i in kids(t, root)], ['fork'], "the root's children")
+	a = kids(t, root)[0]
+	grand = kids(t, a)
+	check_eq(sorted(i.origin[0] for i in grand), ['fork', 'fork'], "the grandchildren")
+	check_eq(len({i.pid for i in [root, a] + grand}), 4, 'four processes')
+	check_eq(len(t.images), 4, 'one image each')
+	for g in grand:
+		check_eq(g.ppid, a.pid, 'a grandchild names its parent')
+
 elif case == 'fork-race':
 	# Three threads forking at once (a hang before: one thread's fork
 	# handler forgot that another's had taken the lock); every child's

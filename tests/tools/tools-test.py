@@ -254,6 +254,26 @@ def case_mmap(tmp):
     check(re.search(r"-j4 .* resident", t.stdout), "text: the estimate")
 
 
+def case_rss(tmp):
+    """A program exec'd by the fork child of a big process inherits that
+    process's high-water mark at exec: its FINI maxrss is not its own."""
+    code = ("import os, sys\n"
+            "b = bytearray(150 << 20)\n"
+            "for i in range(0, len(b), 4096): b[i] = 1\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.execv('/bin/sh', ['sh', '-c', 'sleep 0.05'])\n"
+            "os.waitpid(pid, 0)\n")
+    p, rep = run_json(tmp, "rss", [sys.executable, "-c", code])
+    check(p.returncode == 0, f"exit status {p.returncode} {p.stderr[-300:]}")
+    sh = [im for im in images(rep or {"images": []}) if im["command"] == "sh"]
+    check(len(sh) == 1, f"one sh image: {len(sh)}")
+    if sh:
+        check(sh[0]["maxrss"] > 100 << 20, f"the kernel's maxrss is python's: {sh[0]['maxrss']}")
+        check(sh[0]["rss_peak"] < 50 << 20 and sh[0]["rss_peak_source"] != "maxrss",
+              f"sh's resident peak is its own: {sh[0]['rss_peak']} from {sh[0]['rss_peak_source']}")
+
+
 def case_gxx(tmp):
     """A real g++ -O2 compile: cc1plus's resident peak against an
     independent measurement, and how much of it heap and mmap explain."""
