@@ -114,7 +114,7 @@ static inline uint64_t coarse_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	mstat_clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -680,6 +680,15 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 	if (lk & 1)
 		unlock_raw();
 	leave_end(t, (uint8_t)(lk >> 1));
+}
+
+void mstat_log_add_lost(unsigned n)
+{
+	struct tstate *t = &tls;
+	unsigned lk = writer_enter(t);
+
+	t->lost += n;
+	writer_leave(t, lk);	/* writes LOST */
 }
 
 /* The lifecycle code's sections (process.c): a writer section like any

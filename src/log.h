@@ -43,6 +43,9 @@ extern bool mstat_log_on;
 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable);
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable);
+
+/* n events that could not be logged: a LOST entry. */
+void mstat_log_add_lost(unsigned n);
 void mstat_log_realloc(const void *newp, size_t req, size_t usable,
 		       const void *oldp, size_t old_usable, bool held);
 

@@ -80,6 +80,8 @@ static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 				log_alloc_stack(ev, p, req, usable);
 			else
 				mstat_log_alloc(ev, p, req, usable);
+		} else if (MSTAT_UNLIKELY(mstat_state == MSTAT_STATE_INITIALISING)) {
+			mstat_proc_early(ev, p, req, usable, NULL, 0);
 		}
 	}
 	return p;
@@ -93,6 +95,8 @@ static inline void on_free(enum mstat_ev ev, void *p)
 	mstat_counters_free(usable);
 	if (mstat_log_on)
 		mstat_log_free(ev, p, usable);
+	else if (MSTAT_UNLIKELY(mstat_state == MSTAT_STATE_INITIALISING))
+		mstat_proc_early(ev, p, 0, usable, NULL, 0);
 }
 
 EXPORT void *malloc(size_t size)
@@ -151,6 +155,8 @@ EXPORT void *realloc(void *old, size_t size)
 						nframes);
 		else
 			mstat_log_realloc(p, size, usable, old, old_usable, held);
+	} else if (MSTAT_UNLIKELY(mstat_state == MSTAT_STATE_INITIALISING)) {
+		mstat_proc_early(MSTAT_EV_REALLOC_REALLOC, p, size, usable, old, old_usable);
 	}
 	mstat_log_unhold(held);
 	return p;

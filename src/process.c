@@ -423,7 +423,7 @@ static void atfork_prepare(void)
 	fork_locked |= bit;
 	P.fork_off = fork_off = mstat_log_offset();
 	mstat_log_before_fork();
-	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);
+	P.fork_boot = mstat_boottime_ns();
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
 		mstat_log_seal_locked(); /* flush: the child must not repeat it */
 	errno = err;
@@ -483,7 +483,7 @@ static void become_child(enum origin origin, uint64_t off)
 	P.pid = getpid();
 	/* 0: read when the header is written */
 	P.start = origin == ORIGIN_FORK ?
-		start_between(P.fork_boot, mstat_clock_ns(CLOCK_BOOTTIME)) : 0;
+		start_between(P.fork_boot, mstat_boottime_ns()) : 0;
 	P.fork_boot = 0;
 	P.origin = origin;
 	P.fork_off = off;
@@ -595,6 +595,52 @@ static void init_once(void)
 	}
 }
 
+/* Events of the set-up, in order; more than fit are counted as lost. */
+#define EARLY_MAX 64
+static struct early {
+	uint8_t ev, done;
+	const void *p, *old;
+	size_t req, usable, old_usable;
+} early[EARLY_MAX];
+static unsigned early_n, early_lost;
+
+void mstat_proc_early(enum mstat_ev ev, const void *p, size_t req, size_t usable,
+		      const void *old, size_t old_usable)
+{
+	unsigned i = __atomic_fetch_add(&early_n, 1, __ATOMIC_RELAXED);
+
+	if (i >= EARLY_MAX) {
+		__atomic_fetch_add(&early_lost, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	early[i] = (struct early){ (uint8_t)ev, 0, p, old, req, usable, old_usable };
+	__atomic_store_n(&early[i].done, 1, __ATOMIC_RELEASE);
+}
+
+static void early_replay(void)
+{
+	unsigned n = __atomic_exchange_n(&early_n, 0, __ATOMIC_ACQ_REL);
+
+	if (n > EARLY_MAX)
+		n = EARLY_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		struct early *e = &early[i];
+
+		if (!__atomic_load_n(&e->done, __ATOMIC_ACQUIRE) || !mstat_log_on)
+			continue;
+		if (e->old)
+			mstat_log_realloc(e->p, e->req, e->usable, e->old, e->old_usable, false);
+		else if (e->ev == MSTAT_EV_FREE || e->ev == MSTAT_EV_REALLOC_FREE)
+			mstat_log_free((enum mstat_ev)e->ev, e->p, e->usable);
+		else
+			mstat_log_alloc((enum mstat_ev)e->ev, e->p, e->req, e->usable);
+		e->done = 0;
+	}
+	n = __atomic_exchange_n(&early_lost, 0, __ATOMIC_RELAXED);
+	if (n && mstat_log_on)
+		mstat_log_add_lost(n);
+}
+
 void mstat_proc_init(void)
 {
 	int expected = MSTAT_STATE_NONE;
@@ -621,6 +667,8 @@ void mstat_proc_init(void)
 		init_once();
 	}
 	__atomic_store_n(&mstat_state, MSTAT_STATE_READY, __ATOMIC_RELEASE);
+	if (MSTAT_UNLIKELY(__atomic_load_n(&early_n, __ATOMIC_RELAXED)))
+		early_replay();
 	errno = err;
 }
 

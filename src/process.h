@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "log.h"
 
 enum mstat_state {
 	MSTAT_STATE_NONE,
@@ -37,6 +38,12 @@ static inline void mstat_proc_ensure(void)
 	else if (MSTAT_UNLIKELY(!*mstat_fork_guard))
 		mstat_proc_after_clone();
 }
+
+/* An allocator event while this process sets its log up (the first call
+ * of a function another preload wraps may allocate: fakeroot's fstat,
+ * faketime's getpid): kept, and logged once the log is open. */
+void mstat_proc_early(enum mstat_ev ev, const void *p, size_t req, size_t usable,
+		      const void *old, size_t old_usable);
 
 /* Around exec: logs EXEC and makes the log durable (returns a token),
  * or records the failure. Does nothing in a vfork child. */

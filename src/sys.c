@@ -5,12 +5,16 @@
  */
 #include "sys.h"
 
+#include <elf.h>
 #include <errno.h>
+#include <link.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -210,11 +214,82 @@ int mstat_fd_high(int fd)
 	return nfd;
 }
 
+/* The vDSO's clock_gettime, called directly: a preload that replaces
+ * clock_gettime (libfaketime) restarts its clock in every new image, and a
+ * trace must see real time to order images and draw heap over time. Found
+ * in the vDSO's own symbol table: no lock, no allocation, so it works from
+ * inside malloc at any time. */
+static void *vdso_sym(const char *name)
+{
+	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
+	const ElfW(Phdr) *ph;
+	const ElfW(Dyn) *dyn = NULL;
+	const ElfW(Sym) *sym = NULL;
+	const Elf_Symndx *hash = NULL;
+	const char *str = NULL;
+	uintptr_t base = 0;
+	bool have_base = false;
+
+	if (!eh || memcmp(eh->e_ident, ELFMAG, SELFMAG))
+		return NULL;
+	ph = (const void *)((const char *)eh + eh->e_phoff);
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && !have_base) {
+			base = (uintptr_t)eh + ph[i].p_offset - ph[i].p_vaddr;
+			have_base = true;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const void *)((const char *)eh + ph[i].p_offset);
+		}
+	}
+	if (!have_base || !dyn)
+		return NULL;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_SYMTAB)
+			sym = (const void *)(base + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			str = (const void *)(base + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_HASH)
+			hash = (const void *)(base + dyn->d_un.d_ptr);
+	}
+	if (!sym || !str || !hash)
+		return NULL;
+	for (Elf_Symndx i = 0; i < hash[1]; i++)	/* nchain: every symbol */
+		if (sym[i].st_shndx != SHN_UNDEF && ELF64_ST_TYPE(sym[i].st_info) == STT_FUNC &&
+		    !strcmp(str + sym[i].st_name, name))
+			return (void *)(base + sym[i].st_value);
+	return NULL;
+}
+
+static int (*vdso_clock)(clockid_t, struct timespec *);
+static int vdso_looked;
+
+int mstat_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	int (*f)(clockid_t, struct timespec *);
+
+	if (__builtin_expect(!__atomic_load_n(&vdso_looked, __ATOMIC_ACQUIRE), 0)) {
+		__atomic_store_n(&vdso_clock, (int (*)(clockid_t, struct timespec *))
+				 vdso_sym("__vdso_clock_gettime"), __ATOMIC_RELAXED);
+		__atomic_store_n(&vdso_looked, 1, __ATOMIC_RELEASE);
+	}
+	f = __atomic_load_n(&vdso_clock, __ATOMIC_RELAXED);
+	return f ? f(clock, ts) : (int)syscall(SYS_clock_gettime, clock, ts);
+}
+
 uint64_t mstat_clock_ns(int clock)
 {
 	struct timespec ts;
 
-	clock_gettime(clock, &ts);
+	mstat_clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t mstat_boottime_ns(void)
+{
+	struct timespec ts;
+
+	if (syscall(SYS_clock_gettime, CLOCK_BOOTTIME, &ts) != 0)
+		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Writes all of buf, looping on EINTR and short writes. 0 or -errno. */
 int mstat_write_all(int fd, const void *buf, size_t len);
@@ -34,7 +35,15 @@ const char *mstat_getenv(const char *name, char *buf, size_t cap);
  * fd (the old one is closed) or -errno. */
 int mstat_fd_high(int fd);
 
+/* clock_gettime of the vDSO, past any preload's that replaces it (the
+ * system call where there is no vDSO). */
+int mstat_clock_gettime(clockid_t clock, struct timespec *ts);
 uint64_t mstat_clock_ns(int clock);
+
+/* CLOCK_BOOTTIME from the kernel itself, never through clock_gettime,
+ * which a preload such as libfaketime may replace: it must agree with the
+ * start times in /proc. 0 on failure. */
+uint64_t mstat_boottime_ns(void);
 
 /* mmap and munmap for the preload's own use: raw system calls, so that
  * they never reach the program-facing wrappers in preload.c. */

@@ -7,6 +7,7 @@ shape the case implies. Usage: test-procs.py CASE"""
 import os
 import shutil
 import sys
+import time
 
 from common import (PYTHON, check, check_eq, check_logs, check_ok, cleanup, events, fail,
 		    prog, run, setup, skip, tmpdir)
@@ -237,6 +238,22 @@ elif case == 'fork-nested':
 	check_eq(len(t.images), 4, 'one image each')
 	for g in grand:
 		check_eq(g.ppid, a.pid, 'a grandchild names its parent')
+
+elif case == 'interpose':
+	# With another preload whose fstat allocates at its first call and
+	# whose clock runs three years ahead (fakeroot, faketime):
+	# the allocations made while the log is set up are logged (FINI and
+	# the entries agree), and fork children, whose START comes from the
+	# boot clock, still name the process their exec'd image names.
+	lib = os.path.join(os.path.dirname(procs), 'lib-interpose.so')
+	run_ok([procs, 'fork-exec', child],
+	       extra_env={'LD_PRELOAD': lib + ':' + os.environ['MALLOC_STAT_SO']})
+	t = tree_of()
+	check_eq(len(t.roots), 1, 'one tree')
+	now = time.time()
+	for img in t.images:
+		wall = int(img.hdr['TIME'].split()[0]) / 1e9
+		check(abs(wall - now) < 3600, '%s: TIME is real time, not the fake: %s' % (img.where, wall))
 
 elif case == 'fork-race':
 	# Three threads forking at once (a hang before: one thread's fork
