@@ -570,6 +570,7 @@ static void init_once(void)
 	int fd;
 
 	P.origin = ORIGIN_IMAGE;
+	mstat_clock_resolve();
 	init_guard();
 	init_tick();	/* here: a fork child would write it to a shared page */
 	P.pid = getpid();

@@ -260,20 +260,12 @@ static void *vdso_sym(const char *name)
 	return NULL;
 }
 
-static int (*vdso_clock)(clockid_t, struct timespec *);
-static int vdso_looked;
+int (*mstat_vdso_clock)(clockid_t, struct timespec *);
 
-int mstat_clock_gettime(clockid_t clock, struct timespec *ts)
+void mstat_clock_resolve(void)
 {
-	int (*f)(clockid_t, struct timespec *);
-
-	if (__builtin_expect(!__atomic_load_n(&vdso_looked, __ATOMIC_ACQUIRE), 0)) {
-		__atomic_store_n(&vdso_clock, (int (*)(clockid_t, struct timespec *))
-				 vdso_sym("__vdso_clock_gettime"), __ATOMIC_RELAXED);
-		__atomic_store_n(&vdso_looked, 1, __ATOMIC_RELEASE);
-	}
-	f = __atomic_load_n(&vdso_clock, __ATOMIC_RELAXED);
-	return f ? f(clock, ts) : (int)syscall(SYS_clock_gettime, clock, ts);
+	__atomic_store_n(&mstat_vdso_clock, (int (*)(clockid_t, struct timespec *))
+			 vdso_sym("__vdso_clock_gettime"), __ATOMIC_RELAXED);
 }
 
 uint64_t mstat_clock_ns(int clock)

@@ -35,9 +35,18 @@ const char *mstat_getenv(const char *name, char *buf, size_t cap);
  * fd (the old one is closed) or -errno. */
 int mstat_fd_high(int fd);
 
-/* clock_gettime of the vDSO, past any preload's that replaces it (the
- * system call where there is no vDSO). */
-int mstat_clock_gettime(clockid_t clock, struct timespec *ts);
+/* clock_gettime of the vDSO, past any preload's that replaces it; set by
+ * mstat_clock_resolve (lock-free, allocation-free: callable from malloc)
+ * when the process sets up, NULL before and without a vDSO. */
+extern int (*mstat_vdso_clock)(clockid_t, struct timespec *);
+void mstat_clock_resolve(void);
+
+static inline int mstat_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	int (*f)(clockid_t, struct timespec *) = __atomic_load_n(&mstat_vdso_clock, __ATOMIC_RELAXED);
+
+	return f ? f(clock, ts) : clock_gettime(clock, ts);
+}
 uint64_t mstat_clock_ns(int clock);
 
 /* CLOCK_BOOTTIME from the kernel itself, never through clock_gettime,
