@@ -423,7 +423,7 @@ static void atfork_prepare(void)
 	fork_locked |= bit;
 	P.fork_off = fork_off = mstat_log_offset();
 	mstat_log_before_fork();
-	P.fork_boot = mstat_boottime_ns();
+	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);	/* the vDSO's: real time */
 	if (mstat_log_sink() == MSTAT_SINK_STREAM)
 		mstat_log_seal_locked(); /* flush: the child must not repeat it */
 	errno = err;
@@ -483,7 +483,7 @@ static void become_child(enum origin origin, uint64_t off)
 	P.pid = getpid();
 	/* 0: read when the header is written */
 	P.start = origin == ORIGIN_FORK ?
-		start_between(P.fork_boot, mstat_boottime_ns()) : 0;
+		start_between(P.fork_boot, mstat_clock_ns(CLOCK_BOOTTIME)) : 0;
 	P.fork_boot = 0;
 	P.origin = origin;
 	P.fork_off = off;

@@ -49,11 +49,6 @@ static inline int mstat_clock_gettime(clockid_t clock, struct timespec *ts)
 }
 uint64_t mstat_clock_ns(int clock);
 
-/* CLOCK_BOOTTIME from the kernel itself, never through clock_gettime,
- * which a preload such as libfaketime may replace: it must agree with the
- * start times in /proc. 0 on failure. */
-uint64_t mstat_boottime_ns(void);
-
 /* mmap and munmap for the preload's own use: raw system calls, so that
  * they never reach the program-facing wrappers in preload.c. */
 void *mstat_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
