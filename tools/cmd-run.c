@@ -133,6 +133,17 @@ static char *preload_env(const char *so)
 	return v;
 }
 
+static volatile sig_atomic_t run_child;
+
+/* SIGTERM or SIGHUP to us (a `timeout`, a closed terminal, a CI runner
+ * stopping the job): passed on to the command, which we then wait for and
+ * report on, as for a ^C. */
+static void pass_on(int sig)
+{
+	if (run_child > 0)
+		kill((pid_t)run_child, sig);
+}
+
 int mstat_cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -141,7 +152,8 @@ int mstat_cmd_run(int argc, char **argv)
 	struct mstat_report_opts o;
 	const char *prefix_arg = NULL;
 	char so[PATH_MAX], prefix[PATH_MAX], dir[PATH_MAX];
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_term, old_hup;
+	struct sigaction fwd = { .sa_handler = pass_on };
 	int c, pfd[2], status = 0, code, err = 0;
 	char *preload;
 	pid_t pid;
@@ -204,6 +216,9 @@ int mstat_cmd_run(int argc, char **argv)
 	/* As system() does: a ^C is for the command, and we still report. */
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	run_child = pid;
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
 	if (read(pfd[0], &err, sizeof(err)) != sizeof(err))
 		err = 0;
 	close(pfd[0]);
@@ -211,6 +226,9 @@ int mstat_cmd_run(int argc, char **argv)
 		;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	run_child = 0;
 	if (err) {
 		fprintf(stderr, "malloc-stat: cannot run '%s': %s\n", argv[optind], strerror(err));
 		if (!prefix_arg)

@@ -264,7 +264,8 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 	}
 	if (r) {
 		/* Its free was never logged: forget the old block. */
-		mstat_diag_add(&im->diag, s->line, "allocation of a block already live");
+		if (!s->gap)	/* after LOG 0 or LOST, frees may be missing */
+			mstat_diag_add(&im->diag, s->line, "allocation of a block already live");
 		if (s->is && old.stack)
 			mstat_istacks_free(s->is, old.stack - 1, old.usable);
 		im->live_blocks--;

@@ -141,7 +141,23 @@ static void gaps(void)
 	static const char gap[] = HDR("13", "image")
 		"+ LOG 0 0x0\n-\n+ LOG 1 0x0\n-\n+ free 24 0x1000\n-\n+ LOST 3 0x0\n-\n";
 	static const char nogap[] = HDR("14", "image") "+ free 24 0x1000\n-\n";
+	/* Its free went unlogged while logging was off: the address comes
+	 * back without a word, and counts once. */
+	static const char again[] = HDR("16", "image")
+		"+ malloc 20 0x2000 24\n-\n+ LOG 0 0x0\n-\n+ LOG 1 0x0\n-\n"
+		"+ malloc 30 0x2000 40\n-\n";
+	static const char again_nogap[] = HDR("17", "image")
+		"+ malloc 20 0x2000 24\n-\n+ malloc 30 0x2000 40\n-\n";
 	struct mstat_image im;
+
+	CHECK_EQ(parse(&im, again, sizeof(again) - 1), 0);
+	CHECK_EQ(im.diag.count, 0);
+	CHECK_EQ(im.live_blocks, 1);
+	CHECK_EQ(im.live_bytes, 40);
+	mstat_image_free(&im);
+	CHECK_EQ(parse(&im, again_nogap, sizeof(again_nogap) - 1), 0);
+	CHECK(has_diag(&im, 19, "allocation of a block already live"));
+	mstat_image_free(&im);
 
 	CHECK_EQ(parse(&im, gap, sizeof(gap) - 1), 0);
 	CHECK_EQ(im.unknown_frees, 1);

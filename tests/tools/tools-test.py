@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 MSTAT = os.environ["MSTAT"]
 PROGS = os.environ.get("PROG_DIR", "")
@@ -493,6 +494,21 @@ def case_cli(tmp):
     check(mstat("report", "--top", "x", tmp).returncode == 2, "bad --top: usage error")
     check(mstat("run").returncode == 2, "run without a command: usage error")
     check(mstat("merge", tmp).returncode == 2, "merge without -o: usage error")
+    # SIGTERM to run (a timeout, a CI job stopped) goes on to the command,
+    # and run still reports: no orphan left running.
+    p = subprocess.Popen([MSTAT, "run", "-o", os.path.join(tmp, "term") + "/", "--",
+                          "sleep", "31.25"], stderr=subprocess.PIPE, text=True, env=env())
+    time.sleep(0.5)
+    p.terminate()
+    try:
+        err = p.communicate(timeout=20)[1]
+    except subprocess.TimeoutExpired:
+        p.kill()
+        err = ""
+    check(p.returncode == 128 + 15 and "malloc-stat: 1 process, 1 image" in err,
+          f"SIGTERM: passed on and reported: {p.returncode} {err[-300:]}")
+    orphan = subprocess.run(["pgrep", "-f", "sleep 31.25"], capture_output=True)
+    check(orphan.returncode != 0, "SIGTERM: the command did not outlive run")
     p = mstat("--version")
     check(p.returncode == 0 and p.stdout.startswith("malloc-stat "), "--version")
 
