@@ -116,6 +116,10 @@ bool mstat_stack_want(size_t usable)
 
 	if (!mstat_stack_sample)
 		return true;
+	/* A new thread draws its first gap: sampling its first allocation
+	 * at once would over-count whatever threads allocate first. */
+	if (MSTAT_UNLIKELY(!t->rng))
+		t->until = next_gap(t);
 	t->until -= (int64_t)usable;
 	if (t->until > 0)
 		return false;
@@ -171,5 +175,5 @@ bool mstat_stack_modules_changed(void)
 void mstat_stack_forget(void)
 {
 	ts.busy = 0;
-	ts.until = 0;
+	ts.until = mstat_stack_sample ? next_gap(&ts) : 0;
 }

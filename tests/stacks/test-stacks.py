@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-PRELOAD, PATHS, LIB, THROW, THREADS = sys.argv[1:6]
+PRELOAD, PATHS, LIB, THROW, THREADS, FIRST = sys.argv[1:7]
 failures = []
 
 
@@ -145,5 +145,17 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(ids_of) >= 8 * 3 * 4096, f"the threads' mallocs have stacks ({len(ids_of)})")
     check(len(ids) >= 4096 and all(i in stacks for i in ids),
           f"distinct stacks written out and referred to ({len(ids)})")
+
+# A thread's first allocation is not sampled at once: each draws its
+# first gap (32 threads; the 777-byte site is worth 0.4 samples).
+with tempfile.TemporaryDirectory() as tmp:
+    out, logs = run([FIRST], {"MALLOC_STAT_BACKTRACE": "8",
+                              "MALLOC_STAT_SAMPLE": "65536"}, tmp)
+    entries, stacks = read_log(logs[0])
+    first = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "777" and s)
+    big = sum(1 for f, s in entries if f[0] == "malloc" and f[1] == "8192" and s)
+    print(f"     sampled: 777-byte firsts {first}, 8 KiB blocks {big}")
+    check(first <= 4, f"first allocations of threads sampled by their bytes ({first} of 32)")
+    check(600 <= big <= 1000, f"the 8 KiB blocks sampled by their bytes ({big}, about 800)")
 
 sys.exit(1 if failures else 0)
