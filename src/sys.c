@@ -276,7 +276,6 @@ uint64_t mstat_clock_ns(int clock)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-
 void *mstat_sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	long r = syscall(SYS_mmap, addr, len, prot, flags, fd, off);

@@ -47,6 +47,7 @@ static inline int mstat_clock_gettime(clockid_t clock, struct timespec *ts)
 
 	return f ? f(clock, ts) : clock_gettime(clock, ts);
 }
+
 uint64_t mstat_clock_ns(int clock);
 
 /* mmap and munmap for the preload's own use: raw system calls, so that
