@@ -1330,6 +1330,12 @@ void mstat_log_remap_locked(void)
 void mstat_log_forget_in_child(void)
 {
 	struct tstate *t = &tls;
+	/* The fork handlers hold no lock across the fork: a thread of the
+	 * parent (or a signal handler's fork, this one) may have been in the
+	 * writer, its window fields half changed. The child then leaves every
+	 * mapping as it is: unmapping a stale address could take the
+	 * program's memory. */
+	bool torn = W.lock != 0 || t->depth != 0;
 
 	W.lock = 0;
 	t->tid = 0;	/* a new thread id in the child */
@@ -1341,7 +1347,10 @@ void mstat_log_forget_in_child(void)
 	if (W.kind == MSTAT_SINK_FILE) {
 		/* The descriptor (and a window madvise could not keep out)
 		 * are copies; closing them leaves the parent's file alone. */
-		win_unmap(true);
+		if (!torn)
+			win_unmap(true);
+		W.win = W.stale = NULL;
+		W.win_len = W.stale_len = 0;
 		/* Only if still our log: the program may have dup2'ed its own
 		 * file onto the number, which the child must keep. */
 		if (fd_is_ours(W.fd))

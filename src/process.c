@@ -49,7 +49,6 @@ static struct {
 	pid_t ppid;		/* fork children: the forking process */
 	uint64_t pstart;
 	uint64_t fork_off;
-	uint64_t fork_boot;	/* CLOCK_BOOTTIME just before fork */
 	uint64_t mono0;		/* the header's CLOCK_MONOTONIC */
 	int64_t inherited;
 	const char *arg_start;	/* the argument strings, from our constructor */
@@ -394,55 +393,72 @@ static void child_log_open(void)
 		put_header(P.stream_maps);
 }
 
-/* Per thread, as several threads may fork at once (glibc runs their
- * prepare handlers side by side) and a signal handler's fork nests inside
- * the fork it interrupted. Bit d of fork_locked: the prepare handler at
- * depth d took the writer lock, and the parent handler at that depth
- * gives it back. */
+/*
+ * Our fork handlers take no lock across the fork. glibc runs prepare
+ * handlers before it takes stdio's list lock (and its arena locks after
+ * that, bug 19431): a prepare handler that held the writer would wait
+ * there for a thread inside fflush(NULL), which waits for a stream that a
+ * thread in getline holds while its realloc waits for the writer. The
+ * prepare handler takes the writer only long enough to note the log's
+ * position; the parent's FORK entry and the child's ORIGIN both name that
+ * position. Entries other threads write between it and the fork itself
+ * (events that raced with the fork) land after it, as events of a fork
+ * child's parent after the fork would.
+ *
+ * Per thread, as several threads may fork at once (glibc runs their
+ * prepare handlers side by side), and by depth, as a signal handler's fork
+ * nests inside the fork it interrupted: each handler finds what its own
+ * prepare handler noted in the forking thread's copy of these.
+ */
+#define FORK_NEST 4u
 static __thread unsigned fork_depth;
-static __thread uint64_t fork_locked;
+static __thread struct {
+	uint64_t off;	/* the log's position when the fork began */
+	uint64_t boot;	/* CLOCK_BOOTTIME just before the fork */
+} fork_at[FORK_NEST];
 static __thread uint64_t fork_off;	/* for the parent's FORK entry */
 
 static void atfork_prepare(void)
 {
-	uint64_t bit = 1ull << (fork_depth++ & 63);
+	unsigned d = fork_depth++ % FORK_NEST;
 
-	/* A fork from a signal handler that interrupted this thread in the
-	 * writer: the lock is ours already; the child drops the sink. */
-	fork_locked &= ~bit;
+	fork_at[d].off = 0;
+	fork_at[d].boot = 0;
 	/* A fork child forking before its first event (a shell's subshell
 	 * running a pipeline): its own log first, for its children to name;
 	 * they would otherwise take its identity. */
 	if (mstat_state == MSTAT_STATE_CHILD && !mstat_log_nested())
 		mstat_proc_init();
-	if (mstat_state != MSTAT_STATE_READY || mstat_log_nested())
+	if (mstat_state != MSTAT_STATE_READY)
 		return;
 	int err = errno;
 
-	mstat_log_lock();
-	fork_locked |= bit;
-	P.fork_off = fork_off = mstat_log_offset();
-	mstat_log_before_fork();
-	P.fork_boot = mstat_clock_ns(CLOCK_BOOTTIME);	/* the vDSO's: real time */
-	if (mstat_log_sink() == MSTAT_SINK_STREAM)
-		mstat_log_seal_locked(); /* flush: the child must not repeat it */
+	/* A fork from a signal handler that interrupted this thread in the
+	 * writer: the writer is this thread's already, at rest. */
+	bool lock = !mstat_log_nested();
+
+	if (lock)
+		mstat_log_lock();
+	fork_at[d].off = mstat_log_offset();
+	if (lock) {
+		mstat_log_before_fork();
+		if (mstat_log_sink() == MSTAT_SINK_STREAM)
+			mstat_log_seal_locked(); /* the child drops what follows */
+		mstat_log_unlock();
+	}
+	fork_at[d].boot = mstat_clock_ns(CLOCK_BOOTTIME);	/* the vDSO's: real time */
 	errno = err;
 }
 
-/* The depth this fork's prepare handler ran at; whether it took the lock. */
-static bool fork_leave(void)
+/* The slot of the fork whose handler runs now. */
+static unsigned fork_leave(void)
 {
-	uint64_t bit = 1ull << (--fork_depth & 63);
-	bool locked = fork_locked & bit;
-
-	fork_locked &= ~bit;
-	return locked;
+	return --fork_depth % FORK_NEST;
 }
 
 static void atfork_parent(void)
 {
-	if (fork_leave())
-		mstat_log_unlock();
+	fork_off = fork_at[fork_leave()].off;
 }
 
 /*
@@ -473,7 +489,7 @@ static uint64_t start_between(uint64_t before, uint64_t after)
 
 /* The child's half, shared by fork handlers and clone detection. The file
  * is opened at the child's first event (many children exec at once). */
-static void become_child(enum origin origin, uint64_t off)
+static void become_child(enum origin origin, uint64_t off, uint64_t boot)
 {
 	const char *base = strrchr(P.file, '/');
 
@@ -483,8 +499,7 @@ static void become_child(enum origin origin, uint64_t off)
 	P.pid = getpid();
 	/* 0: read when the header is written */
 	P.start = origin == ORIGIN_FORK ?
-		start_between(P.fork_boot, mstat_clock_ns(CLOCK_BOOTTIME)) : 0;
-	P.fork_boot = 0;
+		start_between(boot, mstat_clock_ns(CLOCK_BOOTTIME)) : 0;
 	P.origin = origin;
 	P.fork_off = off;
 	P.fini_done = false;
@@ -506,13 +521,13 @@ static void atfork_child(void)
 {
 	int err = errno;	/* the child's fstat and close of our copy */
 
-	(void)fork_leave();	/* the child's lock starts afresh */
+	unsigned d = fork_leave();
 
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
 		return;
-	become_child(ORIGIN_FORK, P.fork_off);
+	become_child(ORIGIN_FORK, fork_at[d].off, fork_at[d].boot);
 	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM))
 		__atomic_store_n(&mstat_state, MSTAT_STATE_CHILD, __ATOMIC_RELEASE);
 	errno = err;
@@ -523,7 +538,7 @@ void mstat_proc_after_clone(void)
 	uint64_t off = mstat_log_offset();
 	int err = errno;
 
-	become_child(ORIGIN_CLONE, off);
+	become_child(ORIGIN_CLONE, off, 0);
 	if (mstat_log_enabled() && (P.want_file || mstat_log_sink() == MSTAT_SINK_STREAM)) {
 		mstat_log_lock();
 		child_log_open();
@@ -656,7 +671,7 @@ void mstat_proc_init(void)
 		/* Made without fork handlers (_Fork, clone) by a fork child
 		 * that had no log yet: a child of that process, not it. */
 		if (!*mstat_fork_guard)
-			become_child(ORIGIN_CLONE, 0);
+			become_child(ORIGIN_CLONE, 0, 0);
 		mstat_log_lock();
 		child_log_open();
 		mstat_log_unlock();

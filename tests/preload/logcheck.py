@@ -16,7 +16,7 @@ VERSION_LINE = '# MALLOC-STAT-LOG 1'
 ALLOCS = {'malloc', 'calloc', 'memalign', 'posix_memalign', 'aligned_alloc',
 	  'valloc', 'pvalloc', 'realloc-alloc'}
 FREES = {'free', 'realloc-free'}
-CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI', 'RSS'}
+CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI', 'RSS', 'MAPS'}
 MAPPINGS = {'mmap', 'munmap', 'mremap'}
 COUNTERS = ('allocations', 'allocated', 'deallocations', 'deallocated',
 	    'in_use', 'peak_in_use')

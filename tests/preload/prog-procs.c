@@ -483,6 +483,60 @@ static void mode_fork_threads(int n)
 		CHECK(pthread_join(th[i], NULL) == 0);
 }
 
+/* glibc's tst-malloc-fork-deadlock in small: two threads fork while three
+ * read a 50,000-byte line through stdio (getline reallocs holding the
+ * stream's lock) and one flushes every stream (holding stdio's list lock,
+ * waiting for stream locks). fork takes the list lock after the prepare
+ * handlers: one that held a lock of ours there would hang all of them. */
+static const char *stdio_path;
+
+static void *stdio_reader(void *arg)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		FILE *f = fopen(stdio_path, "r");
+		char *line = NULL;
+		size_t cap = 0;
+
+		CHECK(f != NULL);
+		while (getline(&line, &cap, f) > 0)
+			;
+		free(line);
+		fclose(f);
+	}
+	return arg;
+}
+
+static void *stdio_flusher(void *arg)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		fflush(NULL);
+	return arg;
+}
+
+static void mode_fork_stdio(int n)
+{
+	pthread_t th[6];
+	FILE *f;
+
+	stdio_path = "long-line";
+	f = fopen(stdio_path, "w");
+	CHECK(f != NULL);
+	for (int i = 0; i < 50000; i++)
+		fputc('x', f);
+	fputc('\n', f);
+	CHECK(fclose(f) == 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&th[i], NULL, stdio_reader, NULL) == 0);
+	CHECK(pthread_create(&th[3], NULL, stdio_flusher, NULL) == 0);
+	for (int i = 4; i < 6; i++)
+		CHECK(pthread_create(&th[i], NULL, forker, (void *)(long)n) == 0);
+	for (int i = 4; i < 6; i++)
+		CHECK(pthread_join(th[i], NULL) == 0);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_join(th[i], NULL) == 0);
+}
+
 /* Several threads forking at once while another allocates: their fork
  * handlers run side by side. */
 static void mode_fork_race(int n)
@@ -697,6 +751,8 @@ int main(int argc, char **argv)
 		mode_fork_nested(n);
 	else if (!strcmp(mode, "fork-race"))
 		mode_fork_race(n);
+	else if (!strcmp(mode, "fork-stdio"))
+		mode_fork_stdio(n);
 	else if (!strcmp(mode, "forkmany"))
 		mode_forkmany(n);
 	else if (!strcmp(mode, "streamdup2"))

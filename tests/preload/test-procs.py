@@ -263,6 +263,19 @@ elif case == 'fork-race':
 	t = tree_of(threads=True)
 	check_eq(len(kids(t, t.roots[0])), 600, 'fork children')
 
+elif case == 'fork-stdio':
+	# Threads forking while others hold stdio's locks and allocate (glibc's
+	# tst-malloc-fork-deadlock): hung every time when the prepare handler
+	# held the writer. Looped, with full logs and with a stack for every
+	# allocation (the unwinder takes the loader lock).
+	for stacks in ('0', '16', '0', '16'):
+		shutil.rmtree(d)
+		os.mkdir(d)
+		run_ok([procs, 'fork-stdio', child, '150'], timeout=100,
+		       extra_env={'MALLOC_STAT_BACKTRACE': stacks})
+		t = tree_of(threads=True)
+		check_eq(len(kids(t, t.roots[0])), 300, 'fork children')
+
 elif case == 'fork-threads':
 	run_ok([procs, 'fork-threads', child, '300'])
 	t = tree_of(threads=True)
