@@ -21,6 +21,7 @@
 struct mstat_report_opts {
 	bool json;
 	const char *html;
+	const char *trace_event;	/* --trace-event FILE */
 	const char *output;
 	unsigned top;
 	int progress;		/* -1: when stderr is a terminal */
@@ -42,11 +43,12 @@ struct mstat_report_opts {
 enum {
 	OPT_JSON = 0x100, OPT_HTML, OPT_TOP, OPT_OUTPUT, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_THREADS, OPT_STATS, OPT_HELP, OPT_QUIET, OPT_STACKS, OPT_COLLAPSED,
-	OPT_COLLAPSED_METRIC, OPT_PID, OPT_STACK_DEPTH, OPT_JOBS,
+	OPT_COLLAPSED_METRIC, OPT_PID, OPT_STACK_DEPTH, OPT_JOBS, OPT_TRACE_EVENT,
 };
 #define MSTAT_REPORT_LONGOPTS                                              \
 	{ "json", no_argument, NULL, OPT_JSON },                           \
 	{ "html", required_argument, NULL, OPT_HTML },                     \
+	{ "trace-event", required_argument, NULL, OPT_TRACE_EVENT },       \
 	{ "top", required_argument, NULL, OPT_TOP },                       \
 	{ "output", required_argument, NULL, OPT_OUTPUT },                 \
 	{ "progress", no_argument, NULL, OPT_PROGRESS },                   \

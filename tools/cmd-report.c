@@ -71,6 +71,7 @@ int mstat_report_opt(struct mstat_report_opts *o, int opt, const char *arg)
 	switch (opt) {
 	case OPT_JSON: o->json = true; return 1;
 	case OPT_HTML: o->html = arg; return 1;
+	case OPT_TRACE_EVENT: o->trace_event = arg; return 1;
 	case OPT_OUTPUT: o->output = arg; return 1;
 	case OPT_TOP: return uint_arg("top", arg, &o->top);
 	case OPT_THREADS: return uint_arg("threads", arg, &o->threads);
@@ -232,6 +233,8 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 	}
 	if (o->html && write_to(o->html, &r, mstat_report_html) < 0)
 		code = MSTAT_EXIT_NOLOGS;
+	if (o->trace_event && write_to(o->trace_event, &r, mstat_report_trace) < 0)
+		code = MSTAT_EXIT_NOLOGS;
 	goto out;
 nomem:
 	fprintf(stderr, "malloc-stat: out of memory\n");
@@ -254,6 +257,8 @@ static void report_usage(FILE *out)
 	      "command and for the whole process tree over time.\n\n"
 	      "      --json          the report as JSON (doc/report-json.md)\n"
 	      "      --html FILE     also write a self-contained HTML page\n"
+	      "      --trace-event FILE  also write the trace as Chrome trace-event JSON\n"
+	      "                      (ui.perfetto.dev, chrome://tracing)\n"
 	      "      --top N         rows per list and children per node (default 10, 0: all)\n"
 	      "      --output FILE   write the text or JSON report to FILE\n"
 	      "      --progress      show progress on stderr (default: when it is a terminal)\n"

@@ -81,5 +81,7 @@ double mstat_report_secs(const struct mstat_report *r, uint64_t t);
 int mstat_report_text(const struct mstat_report *r, FILE *out);
 int mstat_report_json(const struct mstat_report *r, FILE *out);
 int mstat_report_html(const struct mstat_report *r, FILE *out);
+/* Chrome trace-event JSON (report-trace.c): Perfetto, chrome://tracing. */
+int mstat_report_trace(const struct mstat_report *r, FILE *out);
 
 #endif

@@ -853,6 +853,69 @@ def case_html(tmp):
     check("prog-tree" in dom, "the processes are named")
 
 
+def case_trace(tmp):
+    """--trace-event: Chrome trace-event JSON, checked against the format's
+    rules and against the JSON report of the same logs (tracecheck.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import tracecheck
+
+    def both(name, logs):
+        out = os.path.join(tmp, name + ".trace.json")
+        r = mstat("report", "--json", "--trace-event", out, logs)
+        check(r.returncode == 0, f"{name}: report --trace-event: {r.stderr[-500:]}")
+        with open(out) as f:
+            trace = json.load(f)
+        rep = json.loads(r.stdout)
+        bad = tracecheck.check_format(trace)
+        check(not bad, f"{name}: the format's rules: {bad[:10]}")
+        if not bad:
+            bad = tracecheck.check_against(trace, rep)
+            check(not bad, f"{name}: against the JSON report: {bad[:10]}")
+        return trace, rep
+
+    static = prog("prog-static")
+    cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
+    run_json(tmp, "tree", cmd)
+    trace, rep = both("tree", os.path.join(tmp, "tree"))
+    ev = trace["traceEvents"]
+    procs = {e["pid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"}
+    check(procs.get(tracecheck.TREE_PID) == "whole tree", "a track for the whole tree")
+    check(len(procs) - 1 == rep["totals"]["processes"] + rep["totals"]["untraced_parents"],
+          f"one track per process: {sorted(procs.values())}")
+    execd = [im for im in images(rep) if im["relation"] == "exec"]
+    xs = {e["args"]["image"]: e for e in ev if e["ph"] == "X"}
+    check(execd and xs[execd[0]["id"]]["pid"] == xs[execd[0]["parent"]]["pid"],
+          "the exec'd image is the next slice on its process's track")
+    check(any(e["ph"] == "s" for e in ev), "flows from parents to children")
+    run_json(tmp, "mmap", [prog("prog-mmap")])
+    trace, rep = both("mmap", os.path.join(tmp, "mmap"))
+    names = {e["name"] for e in trace["traceEvents"] if e["ph"] == "C"}
+    check({"heap", "anon mmap", "resident", "tree heap + anon mmap"} <= names, f"counter tracks {names}")
+    # pids used twice (pid_max wraps in a long build): separate tracks,
+    # each named with its real pid.
+    d = os.path.join(tmp, "reused")
+    os.mkdir(d)
+    hdr = ("# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {start}\n# PSTART {pstart}\n"
+           "# TIME 1700000000000000000 {t}\n# ORIGIN image\n# FILE log.{pid}.{e}.0\n"
+           "# CMDLINE {cmd}\n+ INIT 0 0x0\n-\n+ TIME {t} 0x0\n-\n")
+    t0 = 10_000_000_000
+    with open(os.path.join(d, "log.100.1.0"), "w") as f:
+        f.write(hdr.format(pid=100, ppid=1, start=1000, pstart=1, t=t0, e=1, cmd="make"))
+        f.write(f"+ malloc 100000 0x1000 100008\n-\n+ TIME {t0 + 200_000_000} 0x0\n-\n")
+    for i in range(6):
+        t = t0 + 10_000_000 + i * 20_000_000
+        with open(os.path.join(d, f"log.{200 + i % 2}.{i}.0"), "w") as f:
+            f.write(hdr.format(pid=200 + i % 2, ppid=100, start=t // 10_000_000, pstart=1000, t=t,
+                               e=i, cmd="cc1"))
+            f.write(f"+ malloc {1000 * (i + 1)} 0x2000 {1000 * (i + 1) + 8}\n-\n"
+                    f"+ TIME {t + 8_000_000} 0x0\n-\n+ free {1000 * (i + 1) + 8} 0x2000\n-\n")
+    trace, rep = both("reused", d)
+    cc1 = [n for p, n in ((e["pid"], e["args"]["name"]) for e in trace["traceEvents"]
+                          if e["ph"] == "M" and e["name"] == "process_name") if n.startswith("cc1")]
+    check(len(cc1) == 6 and sorted(cc1) == sorted(["cc1 [200]"] * 3 + ["cc1 [201]"] * 3),
+          f"six cc1 tracks, two pids: {cc1}")
+
+
 def case_scale(tmp):
     """Thousands of processes, pids reused (pid_max is 32768 on the build
     machines): each child must hang from make, none from a namesake."""
