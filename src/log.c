@@ -39,6 +39,9 @@
 #define STREAM_BATCH 4096u	/* PIPE_BUF: a write of this size is atomic */
 #define STREAM_FLUSH_NS 10000000u
 #define ENTRY_MAX 160
+/* The tail of every window that entries never use: room for the CUT entry
+ * that says why the log stops, which needs no disk space then. */
+#define CUT_ROOM 64u
 
 /* Per-thread state. initial-exec: the default TLS model may call malloc. */
 struct tstate {
@@ -64,7 +67,8 @@ static struct {
 	bool direct;		/* sealed: entries go through pwrite */
 	bool fd_checked;	/* just opened: no fstat needed yet */
 	char *win;
-	size_t win_len;
+	size_t win_len;		/* what entries may use: the map less CUT_ROOM */
+	size_t map_len;
 	size_t pos;		/* next entry, inside the window */
 	bool win_nofork;	/* MADV_DONTFORK: not in fork children */
 	char *stale;		/* a sealed window, left for exec or exit */
@@ -211,7 +215,7 @@ static inline void copy_published(char *dst, const char *p, size_t len)
 void mstat_log_before_fork(void)
 {
 	if (W.win && !W.win_nofork)
-		W.win_nofork = madvise(W.win, W.win_len, MADV_DONTFORK) == 0;
+		W.win_nofork = madvise(W.win, W.map_len, MADV_DONTFORK) == 0;
 }
 
 /* Unmaps the window (and a sealed one kept mapped). In a fork child
@@ -219,11 +223,11 @@ void mstat_log_before_fork(void)
 static void win_unmap(bool child)
 {
 	if (W.win && !(child && W.win_nofork))
-		mstat_sys_munmap(W.win, W.win_len);
+		mstat_sys_munmap(W.win, W.map_len);
 	if (W.stale && !(child && W.win_nofork))
 		mstat_sys_munmap(W.stale, W.stale_len);
 	W.win = W.stale = NULL;
-	W.win_len = W.stale_len = 0;
+	W.win_len = W.map_len = W.stale_len = 0;
 }
 
 static bool fd_is_ours(int fd)
@@ -272,10 +276,34 @@ static int file_fd_check(void)
 	return 0;
 }
 
-static void log_fail(void)
+static int fsize_check(uint64_t size);
+
+/* Why logging stopped, for the reader: "+ CUT ERRNO 0x0", written into
+ * the room every window keeps for it. Without it a log that stops reads
+ * as a process that died there, and its live blocks as leaks. */
+static void put_cut(int err)
+{
+	char rec[CUT_ROOM];
+	char *e = mstat_fmt_str(rec, "+ CUT ");
+
+	e = mstat_fmt_u64(e, (uint64_t)(err > 0 ? err : EIO));
+	e = mstat_fmt_str(e, " 0x0\n-\n");
+	if (W.win && W.pos + (size_t)(e - rec) <= W.map_len) {
+		copy_published(W.win + W.pos, rec, (size_t)(e - rec));
+		W.pos += (size_t)(e - rec);
+	} else if (!W.win && W.direct && fsize_check(W.win_off + (size_t)(e - rec)) == 0 &&
+		   file_fd_check() == 0 &&
+		   mstat_pwrite_all(W.fd, rec, (size_t)(e - rec), (off_t)W.win_off) == 0) {
+		W.win_off += (uint64_t)(e - rec);	/* the last bytes of a block may hold it */
+	}
+}
+
+static void log_fail(int err)
 {
 	W.failed = true;
 	update_on();
+	if (W.kind == MSTAT_SINK_FILE)
+		put_cut(err);
 	if (W.kind == MSTAT_SINK_FILE && W.win) {
 		uint64_t end = W.win_off + W.pos;
 
@@ -363,17 +391,16 @@ static int file_next_window(void)
 	r = file_reserve(off + len);
 	if (r < 0)
 		return r;
-	win_unmap(false);
+	/* The old window stays until the new one is mapped: a failure still
+	 * finds room there for the CUT entry. */
 	win = mstat_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
-	if (win == MAP_FAILED) {
-		W.win_off = end;
-		W.pos = 0;
-		W.win_len = 0;
+	if (win == MAP_FAILED)
 		return -errno;
-	}
+	win_unmap(false);
 	W.win = win;
 	W.win_off = off;
-	W.win_len = len;
+	W.map_len = len;
+	W.win_len = len - CUT_ROOM;
 	W.win_nofork = false;
 	W.pos = (size_t)(end - off);
 	W.direct = false;
@@ -384,9 +411,14 @@ static int file_next_window(void)
 static void file_put_slow_(const char *p, size_t len)
 {
 	if (W.direct) {
-		if (fsize_check(W.win_off + len) < 0 || file_fd_check() < 0 ||
-		    mstat_pwrite_all(W.fd, p, len, (off_t)W.win_off) < 0) {
-			log_fail();
+		int r = fsize_check(W.win_off + len);
+
+		if (r == 0)
+			r = file_fd_check();
+		if (r == 0 && mstat_pwrite_all(W.fd, p, len, (off_t)W.win_off) < 0)
+			r = -errno;
+		if (r < 0) {
+			log_fail(-r);
 			return;
 		}
 		W.win_off += len;
@@ -398,9 +430,13 @@ static void file_put_slow_(const char *p, size_t len)
 		return;
 	/* A new window starts at the page the log ends in: an entry that
 	 * fits in one is never split, so it can be published whole. */
-	if (len > W.win_len - W.pos && file_next_window() < 0) {
-		log_fail();
-		return;
+	if (len > W.win_len - W.pos) {
+		int r = file_next_window();
+
+		if (r < 0) {
+			log_fail(-r);
+			return;
+		}
 	}
 	if (len <= W.win_len - W.pos) {
 		copy_published(W.win + W.pos, p, len);
@@ -411,9 +447,13 @@ static void file_put_slow_(const char *p, size_t len)
 	while (len) {
 		size_t room = W.win_len - W.pos, n;
 
-		if (!room && file_next_window() < 0) {
-			log_fail();
-			return;
+		if (!room) {
+			int r = file_next_window();
+
+			if (r < 0) {
+				log_fail(-r);
+				return;
+			}
 		}
 		room = W.win_len - W.pos;
 		n = len < room ? len : room;
@@ -458,8 +498,10 @@ static void file_put_slow(const char *p, size_t len)
 /* Our copy of fd 1022 is checked like the file sink's descriptor. */
 static void stream_write(const char *p, size_t len)
 {
-	if ((W.owned && !fd_is_ours(W.fd)) || mstat_write_all(W.fd, p, len) < 0)
-		log_fail();
+	if (W.owned && !fd_is_ours(W.fd))
+		log_fail(EBADF);
+	else if (mstat_write_all(W.fd, p, len) < 0)
+		log_fail(errno);
 }
 
 static void stream_flush(void)
@@ -480,9 +522,9 @@ static void stream_put_(const char *p, size_t len)
 			memcpy(one, W.pidline, W.pidline_len);
 			memcpy(one + W.pidline_len, p, len);
 			if (mstat_write_all(W.fd, one, W.pidline_len + len) < 0)
-				log_fail();
+				log_fail(errno);
 		} else if (mstat_write_all(W.fd, p, len) < 0) {
-			log_fail();
+			log_fail(errno);
 		}
 		return;
 	}
@@ -1323,8 +1365,10 @@ void mstat_log_seal_locked(void)
 
 void mstat_log_remap_locked(void)
 {
-	if (W.kind == MSTAT_SINK_FILE && W.direct && !W.failed && file_next_window() < 0)
-		log_fail();
+	int r;
+
+	if (W.kind == MSTAT_SINK_FILE && W.direct && !W.failed && (r = file_next_window()) < 0)
+		log_fail(-r);
 }
 
 void mstat_log_forget_in_child(void)

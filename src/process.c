@@ -18,6 +18,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/single_threaded.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ static struct {
 	bool prefix_relative;
 	bool fini_done;
 	bool stream_maps;	/* fd 1022: the header has MAPS */
+	bool verbose;		/* MALLOC_STAT_VERBOSE: failures on stderr too */
 	enum origin origin;
 	pid_t ppid;		/* fork children: the forking process */
 	uint64_t pstart;
@@ -126,13 +128,12 @@ static void h_args(struct hbuf *h, const char *b, size_t n, bool *first)
 /* The command line: the argument strings in our own memory when the
  * constructor saw them (what /proc/self/cmdline reads, without its cost),
  * else /proc/self/cmdline. */
-static void h_cmdline(struct hbuf *h)
+static void h_cmdline_args(struct hbuf *h)
 {
 	char buf[4096];
 	bool first = true;
 	ssize_t n;
 
-	h_str(h, "# CMDLINE ");
 	if (P.arg_start) {
 		h_args(h, P.arg_start, (size_t)(P.arg_end - P.arg_start), &first);
 	} else {
@@ -147,6 +148,12 @@ static void h_cmdline(struct hbuf *h)
 	/* Drop the separator after the last argument. */
 	if (!first && h->p[-1] == ' ')
 		h->p--;
+}
+
+static void h_cmdline(struct hbuf *h)
+{
+	h_str(h, "# CMDLINE ");
+	h_cmdline_args(h);
 	h_str(h, "\n");
 }
 
@@ -217,9 +224,10 @@ static void identify(void)
 }
 
 /* Writes the header and INIT. Caller holds the writer lock. */
+static struct hbuf h;	/* under the writer lock; too big for some stacks */
+
 static void put_header(bool maps)
 {
-	static struct hbuf h;	/* under the writer lock; too big for some stacks */
 	char path[PATH_MAX];
 
 	h.p = h.b;
@@ -286,15 +294,104 @@ static void put_header(bool maps)
 
 /* ---- files ---- */
 
-static void complain(const char *what, const char *path, int err)
+/*
+ * An image that gets no log of its own is recorded in PREFIX.nolog, where
+ * the tools count it: slots of NOLOG_SLOT bytes, the first a version line,
+ * each other "+ PID START PPID PSTART ERRNO WHAT EXE CMDLINE\n" padded with
+ * NULs, claimed by its first byte. `malloc-stat run` makes the file before
+ * the build starts, its blocks written, so that a full disk cannot stop
+ * the record; without it the first image that fails makes it if it can.
+ * Nothing reaches the program's descriptors unless MALLOC_STAT_VERBOSE
+ * asks: a line on stderr inside a configure test changes what it decides.
+ */
+#define NOLOG_SLOT 256u
+#define NOLOG_SLOTS 1024u
+#define NOLOG_VERSION "# MALLOC-STAT-NOLOG 1\n"
+
+static int nolog_open(const char *path)
+{
+	static const char zeros[NOLOG_SLOT];
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? open(path, O_RDWR | O_CLOEXEC) : -1;
+	/* The version line last, once the slots are there. */
+	for (unsigned i = 1; i < NOLOG_SLOTS; i++)
+		if (pwrite(fd, zeros, sizeof(zeros), (off_t)i * NOLOG_SLOT) != (ssize_t)sizeof(zeros))
+			break;
+	(void)!pwrite(fd, NOLOG_VERSION, sizeof(NOLOG_VERSION) - 1, 0);
+	return fd;
+}
+
+static void nolog_record(const char *what, int err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t n = strlen(P.prefix);
+	char *map;
+	int fd;
+
+	if (n + sizeof(".nolog") > sizeof(path))
+		return;
+	memcpy(path, P.prefix, n);
+	memcpy(path + n, ".nolog", sizeof(".nolog"));
+	fd = nolog_open(path);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)(2 * NOLOG_SLOT) ||
+	    (map = mstat_sys_mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				  fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	h.p = h.b;
+	h.end = h.b + NOLOG_SLOT - 1;
+	h_str(&h, "+ ");
+	h_u64(&h, (uint64_t)P.pid);
+	h_str(&h, " ");
+	h_u64(&h, P.start);
+	h_str(&h, " ");
+	h_u64(&h, (uint64_t)P.ppid);
+	h_str(&h, " ");
+	h_u64(&h, P.pstart);
+	h_str(&h, " ");
+	h_u64(&h, (uint64_t)err);
+	h_str(&h, " ");
+	h_str(&h, what);
+	h_str(&h, " ");
+	h_esc(&h, P.exe_len ? P.exe : "-", P.exe_len ? P.exe_len : 1, true);
+	h_str(&h, " ");
+	h_cmdline_args(&h);
+	*h.p++ = '\n';
+	for (size_t off = NOLOG_SLOT; off + NOLOG_SLOT <= (size_t)st.st_size; off += NOLOG_SLOT) {
+		char free_ = 0;
+
+		if (!__atomic_compare_exchange_n(map + off, &free_, '~', 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		memcpy(map + off + 1, h.b + 1, (size_t)(h.p - h.b) - 1);
+		__atomic_store_n(map + off, '+', __ATOMIC_RELEASE);
+		break;
+	}
+	mstat_sys_munmap(map, (size_t)st.st_size);
+}
+
+static void no_log(const char *what, const char *path, int err)
 {
 	char line[PATH_MAX + 128];
 	char *e = line;
 
+	nolog_record(what, err);
+	if (!P.verbose)
+		return;
 	/* One line; strerror may allocate and translate, the number does not. */
-	e = mstat_fmt_str(e, "malloc-stat: ");
+	e = mstat_fmt_str(e, "malloc-stat: cannot ");
 	e = mstat_fmt_str(e, what);
-	e = mstat_fmt_str(e, " '");
+	e = mstat_fmt_str(e, " log '");
 	e = mstat_fmt_str(e, path);
 	e = mstat_fmt_str(e, "': errno ");
 	e = mstat_fmt_u64(e, (uint64_t)err);
@@ -330,7 +427,7 @@ static int open_file(void)
 	}
 	if (fd < 0) {
 		r = -errno;
-		complain("cannot create log", P.file, -r);
+		no_log("create", P.file, -r);
 		P.want_file = false;
 		return r;
 	}
@@ -339,7 +436,7 @@ static int open_file(void)
 		/* No descriptor to spare (the program's table is full): no
 		 * empty file left behind, and the program keeps its slots. */
 		unlink(P.file);
-		complain("cannot keep a descriptor for log", P.file, -fd);
+		no_log("keep-fd", P.file, -fd);
 		P.want_file = false;
 		return fd;
 	}
@@ -347,7 +444,7 @@ static int open_file(void)
 	if (r < 0) {
 		close(fd);
 		unlink(P.file);
-		complain("cannot write log", P.file, -r);
+		no_log("write", P.file, -r);
 		P.want_file = false;
 		return r;
 	}
@@ -357,7 +454,7 @@ static int open_file(void)
 		 * file behind. A log that stops later stays: it shows the
 		 * process, and whole entries up to where it stopped. */
 		unlink(P.file);
-		complain("cannot write log", P.file, ENOSPC);
+		no_log("write", P.file, ENOSPC);
 		P.want_file = false;
 		return -ENOSPC;
 	}
@@ -576,6 +673,9 @@ static void init_logging(void)
 	mstat_log_set_pid(P.pid);
 	mstat_stack_configure(mstat_getenv("MALLOC_STAT_BACKTRACE", envbuf, sizeof(envbuf)),
 			      mstat_getenv("MALLOC_STAT_SAMPLE", envbuf, sizeof(envbuf)));
+	const char *v = mstat_getenv("MALLOC_STAT_VERBOSE", envbuf, sizeof(envbuf));
+
+	P.verbose = v && *v && strcmp(v, "0") != 0;
 }
 
 static void init_once(void)

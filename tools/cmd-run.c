@@ -231,10 +231,18 @@ int mstat_cmd_run(int argc, char **argv)
 	run_child = 0;
 	if (err) {
 		fprintf(stderr, "malloc-stat: cannot run '%s': %s\n", argv[optind], strerror(err));
-		if (!prefix_arg)
-			rmdir(dir);	/* the fresh directory, still empty */
+		if (!prefix_arg) {
+			char nolog[PATH_MAX + 8];
+
+			snprintf(nolog, sizeof(nolog), "%s.nolog", prefix);
+			unlink(nolog);
+			rmdir(dir);	/* the fresh directory, empty again */
+		}
 		return err == ENOENT ? MSTAT_EXIT_NOTFOUND : MSTAT_EXIT_NOEXEC;
 	}
+	/* Room, before the command starts, for the images that will get no
+	 * log of their own (a full disk): the report counts them. */
+	(void)mstat_nolog_create(prefix);
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	char *inputs[1] = { prefix };

@@ -24,6 +24,7 @@ enum mstat_end {
 	MSTAT_END_DIED,		/* no FINI: _exit, a signal, abort, SIGKILL */
 	MSTAT_END_EXIT,		/* FINI */
 	MSTAT_END_EXEC,		/* EXEC, not followed by EXEC-FAILED */
+	MSTAT_END_CUT,		/* CUT: the log stopped (a full disk); the process went on */
 };
 
 /* How a node hangs from its parent in the stitched tree. */
@@ -112,6 +113,7 @@ struct mstat_image {
 	bool has_init, has_fini, fini_mismatch;
 	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
 	enum mstat_end end;
+	int cut_errno;		/* CUT: why the log stopped; 0 without one */
 	char *exec_path;
 	uint64_t t_first, t_last;	/* first and last tick (or the header's time) */
 	struct mstat_sample *samples;
@@ -143,10 +145,12 @@ const char *mstat_image_command(const struct mstat_image *im);
 size_t mstat_image_cmdline(const struct mstat_image *im, char *buf, size_t cap, size_t max);
 
 /* Leaked means own blocks live at the end of an image that exited or died;
- * at an exec the new image replaces them, which is no leak. */
+ * at an exec the new image replaces them, which is no leak; a log cut
+ * short does not know what the process freed afterwards. */
 static inline bool mstat_image_leaks(const struct mstat_image *im)
 {
-	return im->valid && im->end != MSTAT_END_EXEC && im->live_blocks;
+	return im->valid && im->end != MSTAT_END_EXEC && im->end != MSTAT_END_CUT &&
+	       im->live_blocks;
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "image.h"
+#include "nolog.h"
 
 #define MSTAT_MERGE_MAGIC "# MALLOC-STAT-MERGE "
 
@@ -29,6 +30,7 @@ struct mstat_set {
 	double cpu_seconds;	/* CPU time of the reading, all threads */
 	unsigned threads;
 	int64_t launched;	/* run: the command's pid, never a mere launcher */
+	struct mstat_nologs nolog;	/* images that got no log (PREFIX.nolog) */
 };
 
 struct mstat_load_opts {

@@ -548,7 +548,7 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			s->maps_open = true;
 		}
 	} else if (IS("INIT") || IS("FORK") || IS("EXEC") || IS("EXEC-FAILED") || IS("LOG") ||
-		   IS("LOST") || IS("FINI")) {
+		   IS("LOST") || IS("FINI") || IS("CUT")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -581,6 +581,12 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		} else if (IS("LOST")) {
 			im->lost += a;
 			s->gap = true;
+		} else if (IS("CUT")) {
+			/* The writer could not go on (a full disk): whatever
+			 * follows in the process is unknown, and is no death. */
+			im->cut_errno = a > 0 && a < 4096 ? (int)a : EIO;
+			if (!im->has_fini)
+				im->end = MSTAT_END_CUT;
 		} else {
 			fini(s, *p == ' ' ? p + 1 : p, eol);
 		}

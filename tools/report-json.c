@@ -14,7 +14,7 @@
 
 #define SERIES_MAX 2000
 
-static const char *const end_names[] = { "died", "exit", "exec" };
+static const char *const end_names[] = { "died", "exit", "exec", "cut" };
 static const char *const rel_names[] = { "root", "fork", "clone", "spawn", "exec" };
 static const char *const origin_names[] = { "none", "image", "fork", "clone" };
 
@@ -325,13 +325,29 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 	}
 	fputs(first ? "],\n" : "\n  ],\n", out);
 
-	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
 		r->processes, r->images, (unsigned long long)r->allocs,
 		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
 		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
 		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,
-		r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
+		r->cut, r->nolog, r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
 		(unsigned long long)r->unmatched_frees);
+
+	fputs("  \"no_log\": [", out);
+	for (size_t i = 0; i < r->set->nolog.n; i++) {
+		const struct mstat_nolog *n = &r->set->nolog.v[i];
+
+		fprintf(out, "%s\n    {\"pid\": %lld, \"start\": %llu, \"ppid\": %lld, \"errno\": %d, \"why\": ",
+			i ? "," : "", (long long)n->pid, (unsigned long long)n->start,
+			(long long)n->ppid, n->err);
+		mstat_json_str(out, n->what);
+		fputs(", \"exe\": ", out);
+		mstat_json_str(out, n->exe);
+		fputs(", \"cmdline\": ", out);
+		mstat_json_str(out, n->cmdline);
+		fputc('}', out);
+	}
+	fputs(r->set->nolog.n ? "\n  ],\n" : "],\n", out);
 
 	fprintf(out, "  \"heap\": {\n    \"peak_bytes\": %lld,\n    \"peak_time\": %.6f,\n    \"bin_ns\": %llu,\n    \"start_ns\": %llu,\n    \"duration\": %.6f,\n    \"max_alive\": %u,\n    \"at_peak\": [",
 		(long long)tl->peak, (double)(tl->peak_bin * tl->bin_ns) / 1e9,

@@ -25,6 +25,7 @@ static const char *end_name(const struct mstat_image *im)
 	switch (im->end) {
 	case MSTAT_END_EXIT: return "exit";
 	case MSTAT_END_EXEC: return "exec";
+	case MSTAT_END_CUT: return "log cut";
 	default: return "died";
 	}
 }
@@ -282,7 +283,8 @@ static void gaps(const struct mstat_report *r, FILE *out)
 {
 	const char *sep = " ";
 
-	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images)
+	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images &&
+	    !r->cut && !r->nolog)
 		return;
 	fprintf(out, "\nGaps:");
 	if (r->virt) {
@@ -303,6 +305,16 @@ static void gaps(const struct mstat_report *r, FILE *out)
 	if (r->died) {
 		fprintf(out, "%s%zu %s ended without FINI (_exit, signal, abort or kill)", sep, r->died,
 			plural(r->died, "image", "images"));
+		sep = "; ";
+	}
+	if (r->nolog) {
+		fprintf(out, "%s%zu %s could not write a log (%zu by a full disk or a file-size limit)",
+			sep, r->nolog, plural(r->nolog, "image", "images"), r->nolog_full);
+		sep = "; ";
+	}
+	if (r->cut) {
+		fprintf(out, "%s%zu %s cut short (%zu by a full disk or a file-size limit): not counted as deaths or leaks",
+			sep, r->cut, plural(r->cut, "log", "logs"), r->cut_nospace);
 		sep = "; ";
 	}
 	if (r->gap_images)

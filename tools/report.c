@@ -150,6 +150,9 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	int e;
 
 	r->set = set;
+	r->nolog = set->nolog.n;
+	for (size_t i = 0; i < set->nolog.n; i++)
+		r->nolog_full += mstat_nolog_is_full(set->nolog.v[i].err);
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
 
@@ -192,6 +195,8 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 			r->leaked_images++;
 		}
 		r->died += im->end == MSTAT_END_DIED;
+		r->cut += im->end == MSTAT_END_CUT;
+		r->cut_nospace += im->end == MSTAT_END_CUT && mstat_nolog_is_full(im->cut_errno);
 		r->exec_untraced += im->exec_untraced;
 		r->untraced_forks += im->untraced_forks;
 		r->unmatched_frees += im->unknown_frees;

@@ -56,6 +56,8 @@ struct mstat_report {
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
 	size_t died, exec_untraced, untraced_forks;
+	size_t cut, cut_nospace;	/* logs cut short; of which by a full disk */
+	size_t nolog, nolog_full;	/* images with no log (PREFIX.nolog); by a full disk */
 	uint64_t unmatched_frees, gap_images;	/* frees after LOG 0 / LOST */
 	uint32_t live_max;	/* most images alive in one bin */
 

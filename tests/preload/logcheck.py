@@ -16,7 +16,7 @@ VERSION_LINE = '# MALLOC-STAT-LOG 1'
 ALLOCS = {'malloc', 'calloc', 'memalign', 'posix_memalign', 'aligned_alloc',
 	  'valloc', 'pvalloc', 'realloc-alloc'}
 FREES = {'free', 'realloc-free'}
-CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI', 'RSS', 'MAPS'}
+CONTROL = {'INIT', 'TIME', 'FORK', 'EXEC', 'EXEC-FAILED', 'LOG', 'LOST', 'FINI', 'RSS', 'MAPS', 'CUT'}
 MAPPINGS = {'mmap', 'munmap', 'mremap'}
 COUNTERS = ('allocations', 'allocated', 'deallocations', 'deallocated',
 	    'in_use', 'peak_in_use')
@@ -66,6 +66,7 @@ class Image:
 		self.forks = {}		# child pid -> entry
 		self.fork_offs = {}	# child pid -> offsets its FORK entries name
 		self.pending_exec = None
+		self.cut = None		# errno of a CUT entry: logging stopped there
 		self.stream = False
 		self.fork_at = None	# fork/clone children: offset in the parent
 		self.data = b''
@@ -521,6 +522,12 @@ def replay(img, live, in_use, snapshots=()):
 		elif t == 'LOST':
 			img.lost += e.a
 			img.inexact = r.lenient = True
+		elif t == 'CUT':
+			if img.cut is not None:
+				msg = 'second CUT'
+			img.cut = e.a
+		elif img.cut is not None:
+			msg = '%s after CUT: the log stopped there' % t
 		elif t == 'FINI':
 			if img.fini is not None:
 				msg = 'second FINI'

@@ -112,7 +112,7 @@ def case_counts(tmp):
         im = rep and images(rep)[0]
         check(im and im["end"] == "exit" and rep["read"]["problems"] == 0,
               f"threads at exit: no problem: {rep and rep['read']['problems']} {p.stderr}")
-        logf = os.path.join(tmp, f"exitbusy{i}", os.listdir(os.path.join(tmp, f"exitbusy{i}"))[0])
+        logf = os.path.join(tmp, f"exitbusy{i}", log_files(os.path.join(tmp, f"exitbusy{i}"))[0])
         with open(logf, "rb") as f:
             fini = [l for l in f.read().split(b"\n") if l.startswith(b"+ FINI ")]
         check(fini and b" threads=4" in fini[-1], f"FINI names the threads: {fini}")
@@ -596,7 +596,7 @@ def log_lines(path):
 
 def case_badinput(tmp):
     p, rep = run_json(tmp, "good", [prog("prog-counts")])
-    src = [os.path.join(tmp, "good", f) for f in os.listdir(os.path.join(tmp, "good"))][0]
+    src = os.path.join(tmp, "good", log_files(os.path.join(tmp, "good"))[0])
     with open(src, "rb") as f:
         good = f.read()
     d = os.path.join(tmp, "bad")
@@ -670,6 +670,11 @@ def case_badinput(tmp):
           f"empty logs are not problems (mixed 4, cut 1, foreign 1, v2 1): {j['read']}")
     # A NUL in the middle of a log (a damaged copy) is said, and the log is
     # read past it; a killed writer's zeros are not damage.
+def log_files(d):
+    """The logs `run` wrote into d, without its PREFIX.nolog."""
+    return sorted(f for f in os.listdir(d) if not f.endswith(".nolog"))
+
+
     hole = bytearray(good)
     at = good.index(lines[body[50]] + b"\n")
     hole[at] = 0

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * PREFIX.nolog: the images that got no log of their own (a full disk, no
+ * descriptor to spare), one slot each, written by the preload where the
+ * tools find them. Layout in doc/log-format.md.
+ */
+#ifndef MSTAT_NOLOG_H
+#define MSTAT_NOLOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MSTAT_NOLOG_MAGIC "# MALLOC-STAT-NOLOG "
+#define MSTAT_NOLOG_SLOT 256u
+#define MSTAT_NOLOG_SLOTS 1024u	/* as the preload makes the file */
+
+struct mstat_nolog {
+	int64_t pid, ppid;
+	uint64_t start, pstart;
+	int err;		/* errno of the failure */
+	char what[16];		/* create, keep-fd, write */
+	char *exe;
+	char *cmdline;		/* arguments separated by spaces, as the header escapes them */
+};
+
+struct mstat_nologs {
+	struct mstat_nolog *v;
+	size_t n, cap;
+	size_t files;		/* nolog files read */
+};
+
+/* Reads one nolog file into out; a damaged slot is named as FILE:LINE (a
+ * slot is a line) on msgs and skipped. 0, or -ENOMEM. */
+int mstat_nolog_read(struct mstat_nologs *out, const char *file, const char *shown,
+		     FILE *msgs);
+
+/* Whether errno means the disk (or a quota, or the file-size limit) was full. */
+bool mstat_nolog_is_full(int err);
+
+void mstat_nologs_free(struct mstat_nologs *l);
+
+/* Makes PREFIX.nolog with its slots written, before the traced command
+ * starts, so that the preload can record images even on a full disk.
+ * 0 or -errno. */
+int mstat_nolog_create(const char *prefix);
+
+#endif
