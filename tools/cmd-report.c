@@ -174,7 +174,7 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 	struct mstat_report r = { 0 };
 	struct mstat_stackdb db;
 	struct mstat_stackview sv = { 0 };
-	bool stacks = o->stacks || o->collapsed;
+	bool stacks = o->stacks || o->collapsed || o->html;	/* HTML: flame graphs */
 	int code = MSTAT_EXIT_OK, e;
 
 	if (stacks) {
@@ -231,8 +231,12 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 			code = MSTAT_EXIT_NOLOGS;
 		}
 	}
-	if (o->html && write_to(o->html, &r, mstat_report_html) < 0)
-		code = MSTAT_EXIT_NOLOGS;
+	if (o->html) {
+		r.stacks = sv.nex ? &sv : NULL;
+		if (write_to(o->html, &r, mstat_report_html) < 0)
+			code = MSTAT_EXIT_NOLOGS;
+		r.stacks = o->stacks ? &sv : NULL;
+	}
 	if (o->trace_event && write_to(o->trace_event, &r, mstat_report_trace) < 0)
 		code = MSTAT_EXIT_NOLOGS;
 	goto out;
