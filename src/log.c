@@ -1230,20 +1230,26 @@ void mstat_log_put_locked(const char *text, size_t len)
 		sink_put(text, len);
 }
 
-void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail)
+void mstat_log_control2(const char *type, uint64_t a, uint64_t b, const char *tail,
+			const char *tail2)
 {
-	char rec[ENTRY_MAX + PATH_MAX];
+	char rec[ENTRY_MAX + 2 * PATH_MAX];
 	char *e = fmt_control(rec, type, a, b);
 
-	if (tail) {
-		size_t n = strnlen(tail, PATH_MAX);
+	for (const char *t = tail; t; t = t == tail ? tail2 : NULL) {
+		size_t n = strnlen(t, PATH_MAX);
 
 		*e++ = ' ';
-		memcpy(e, tail, n);
-		e += n;
+		for (size_t i = 0; i < n; i++)	/* one line, whatever the path */
+			*e++ = t[i] == '\n' ? ' ' : t[i];
 	}
 	e = fmt_end(e);
 	put_entry(rec, (size_t)(e - rec));
+}
+
+void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail)
+{
+	mstat_log_control2(type, a, b, tail, NULL);
 }
 
 int mstat_log_open_file(int fd, const char *path)
@@ -1406,6 +1412,25 @@ void mstat_log_forget_in_child(void)
 	}
 	W.last_tick = 0;
 	update_on();
+}
+
+unsigned mstat_log_vfork_pend(const char *p, size_t len)
+{
+	struct tstate *t = &tls;
+	unsigned mark = t->pend_len;
+
+	pend(t, p, len);
+	return t->pend_len > mark ? mark : UINT_MAX;
+}
+
+void mstat_log_vfork_redo(unsigned mark, const char *p, size_t len)
+{
+	struct tstate *t = &tls;
+
+	if (mark == UINT_MAX || mark > t->pend_len)
+		return;	/* it did not fit: counted as lost already */
+	t->pend_len = (uint16_t)mark;
+	pend(t, p, len);
 }
 
 bool mstat_log_nested(void)

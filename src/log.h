@@ -84,6 +84,9 @@ void mstat_log_put_locked(const char *text, size_t len);
 
 /* Puts one control entry "+ TYPE A 0xB[ TAIL]\n-\n". */
 void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail);
+/* The same with a second word of tail after a space. */
+void mstat_log_control2(const char *type, uint64_t a, uint64_t b, const char *tail,
+			const char *tail2);
 
 /* Sink set-up. The file sink takes ownership of fd (already high and
  * close-on-exec) and keeps path (which must stay valid) to reopen it if the
@@ -113,6 +116,13 @@ void mstat_log_remap_locked(void);
 /* In a fork child: drops the parent's sink without touching the parent's
  * file, and resets the lock. */
 void mstat_log_forget_in_child(void);
+
+/* In a vfork child, which runs on its parent's thread and memory: an
+ * entry that the parent thread writes at its next event (the parent is
+ * stopped until the child execs or exits). Returns a mark for
+ * mstat_log_vfork_redo, which replaces that entry (the exec failed). */
+unsigned mstat_log_vfork_pend(const char *p, size_t len);
+void mstat_log_vfork_redo(unsigned mark, const char *p, size_t len);
 
 /* True when this thread is inside the writer: a signal handler interrupted
  * it there. Lifecycle code must not take the writer lock then. */

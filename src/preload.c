@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -51,10 +52,14 @@ static inline size_t usable_size(const void *p)
 static int capture(uintptr_t *frames)
 {
 	int err = errno;	/* the unwinder's first use makes system calls */
-	int n = mstat_stack_capture(frames, mstat_stack_depth);
+	int n;
 
+	if (!mstat_capture_enter())
+		return -1;	/* a fork is under way: no stack this time */
+	n = mstat_stack_capture(frames, mstat_stack_depth);
 	if (!mstat_log_nested() && MSTAT_UNLIKELY(mstat_stack_modules_changed()))
 		mstat_proc_maps_changed();
+	mstat_capture_leave();
 	errno = err;
 	return n;
 }
@@ -65,7 +70,10 @@ static __attribute__((noinline)) void log_alloc_stack(enum mstat_ev ev, void *p,
 	uintptr_t frames[MSTAT_STACK_MAX];
 	int n = capture(frames);
 
-	mstat_log_alloc_stack(ev, p, req, usable, frames, n);
+	if (n < 0)
+		mstat_log_alloc(ev, p, req, usable);
+	else
+		mstat_log_alloc_stack(ev, p, req, usable, frames, n);
 }
 
 static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
@@ -282,6 +290,10 @@ static int (*real_execvpe)(const char *, char *const[], char *const[]);
 static int (*real_fexecve)(int, char *const[], char *const[]);
 static int (*real_execveat)(int, const char *, char *const[], char *const[], int);
 static pid_t (*real_fork)(void);
+static int (*real_posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			       const posix_spawnattr_t *, char *const[], char *const[]);
+static int (*real_posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+				const posix_spawnattr_t *, char *const[], char *const[]);
 static void (*real__exit)(int);
 static void (*real__Exit)(int);
 
@@ -294,6 +306,8 @@ __attribute__((constructor(101))) static void resolve_all(void)
 	RESOLVE(fexecve);
 	RESOLVE(execveat);
 	RESOLVE(fork);
+	RESOLVE(posix_spawn);
+	RESOLVE(posix_spawnp);
 	RESOLVE(_exit);
 	RESOLVE(_Exit);
 	RESOLVE(mmap);
@@ -301,9 +315,9 @@ __attribute__((constructor(101))) static void resolve_all(void)
 	RESOLVE(mremap);
 }
 
-#define EXEC_CALL(path, call)                                                \
+#define EXEC_CALL(path, envp, call)                                          \
 	do {                                                                 \
-		int token_ = mstat_proc_before_exec(path);                   \
+		int token_ = mstat_proc_before_exec(path, envp);             \
 		int r_ = (call);                                             \
 		mstat_proc_exec_failed(token_, errno);                       \
 		return r_;                                                   \
@@ -313,7 +327,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	if (!RESOLVE(execve))
 		return errno = ENOSYS, -1;
-	EXEC_CALL(path, real_execve(path, argv, envp));
+	EXEC_CALL(path, envp, real_execve(path, argv, envp));
 }
 
 EXPORT int execv(const char *path, char *const argv[])
@@ -325,21 +339,21 @@ EXPORT int execvp(const char *file, char *const argv[])
 {
 	if (!RESOLVE(execvp))
 		return errno = ENOSYS, -1;
-	EXEC_CALL(file, real_execvp(file, argv));
+	EXEC_CALL(file, environ, real_execvp(file, argv));
 }
 
 EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	if (!RESOLVE(execvpe))
 		return errno = ENOSYS, -1;
-	EXEC_CALL(file, real_execvpe(file, argv, envp));
+	EXEC_CALL(file, envp, real_execvpe(file, argv, envp));
 }
 
 EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	if (!RESOLVE(fexecve))
 		return errno = ENOSYS, -1;
-	EXEC_CALL("(fd)", real_fexecve(fd, argv, envp));
+	EXEC_CALL("(fd)", envp, real_fexecve(fd, argv, envp));
 }
 
 EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
@@ -347,7 +361,7 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 {
 	if (!RESOLVE(execveat))
 		return errno = ENOSYS, -1;
-	EXEC_CALL(path, real_execveat(dirfd, path, argv, envp, flags));
+	EXEC_CALL(path, envp, real_execveat(dirfd, path, argv, envp, flags));
 }
 
 /* The execl family is variadic: gather the arguments on the stack. */
@@ -409,6 +423,33 @@ EXPORT pid_t fork(void)
 		errno = err;
 	}
 	return pid;
+}
+
+/* posix_spawn's child execs in our memory, inside glibc: the parent logs
+ * it (SPAWN), so that a child that goes untraced or fails still shows. */
+#define SPAWN_CALL(real, pid, path, envp, ...)                               \
+	do {                                                                 \
+		pid_t p_ = 0;                                                \
+		int r_;                                                      \
+		if (!RESOLVE(real))                                          \
+			return ENOSYS;                                       \
+		r_ = real_##real(&p_, path, __VA_ARGS__);                    \
+		if (r_ == 0 && pid)                                          \
+			*pid = p_;                                           \
+		mstat_proc_spawned(r_ == 0 ? p_ : 0, r_, path, envp);        \
+		return r_;                                                   \
+	} while (0)
+
+EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	SPAWN_CALL(posix_spawn, pid, path, envp, fa, attr, argv, envp);
+}
+
+EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	SPAWN_CALL(posix_spawnp, pid, file, envp, fa, attr, argv, envp);
 }
 
 EXPORT void _exit(int status)

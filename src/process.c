@@ -9,6 +9,7 @@
  */
 #include "process.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -61,6 +62,8 @@ static struct {
 	char file[PATH_MAX];
 	char exe[PATH_MAX];
 } P;
+
+static char self_base[64] = "malloc-stat.so";	/* our file name, from the constructor */
 
 /* ---- header ---- */
 
@@ -512,8 +515,23 @@ static __thread unsigned fork_depth;
 static __thread struct {
 	uint64_t off;	/* the log's position when the fork began */
 	uint64_t boot;	/* CLOCK_BOOTTIME just before the fork */
+	bool drained;	/* captures held off (mstat_forking) */
 } fork_at[FORK_NEST];
 static __thread uint64_t fork_off;	/* for the parent's FORK entry */
+
+int mstat_forking, mstat_capturing;
+
+/* Until no other thread is inside the unwinder (see mstat_capture_enter);
+ * bounded, for a capture that waits on the loader lock of a thread stuck
+ * in a handler that ran before ours. */
+static void captures_drain(void)
+{
+	struct timespec pause = { 0, 20000 };
+
+	__atomic_add_fetch(&mstat_forking, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < 10000 && __atomic_load_n(&mstat_capturing, __ATOMIC_ACQUIRE) > 0; i++)
+		nanosleep(&pause, NULL);
+}
 
 static void atfork_prepare(void)
 {
@@ -533,6 +551,10 @@ static void atfork_prepare(void)
 	/* A fork from a signal handler that interrupted this thread in the
 	 * writer: the writer is this thread's already, at rest. */
 	bool lock = !mstat_log_nested();
+
+	fork_at[d].drained = mstat_stack_depth && lock && !__libc_single_threaded;
+	if (fork_at[d].drained)
+		captures_drain();
 
 	if (lock)
 		mstat_log_lock();
@@ -555,7 +577,11 @@ static unsigned fork_leave(void)
 
 static void atfork_parent(void)
 {
-	fork_off = fork_at[fork_leave()].off;
+	unsigned d = fork_leave();
+
+	fork_off = fork_at[d].off;
+	if (fork_at[d].drained)
+		__atomic_sub_fetch(&mstat_forking, 1, __ATOMIC_RELEASE);
 }
 
 /*
@@ -620,6 +646,9 @@ static void atfork_child(void)
 
 	unsigned d = fork_leave();
 
+	/* One thread now, and none inside the unwinder. */
+	mstat_forking = 0;
+	mstat_capturing = 0;
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
@@ -809,9 +838,19 @@ static void note_args(int argc, char **argv)
 /* glibc calls the constructors of shared objects with main's arguments. */
 __attribute__((constructor)) static void mstat_ctor(int argc, char **argv, char **envp)
 {
+	Dl_info self;
+
 	(void)envp;
 	note_args(argc, argv);
 	mstat_proc_init();
+	/* Our own file name, for telling whether a child keeps us. */
+	if (dladdr((void *)mstat_ctor, &self) && self.dli_fname) {
+		const char *b = strrchr(self.dli_fname, '/');
+
+		b = b ? b + 1 : self.dli_fname;
+		if (strlen(b) < sizeof(self_base))
+			strcpy(self_base, b);
+	}
 	/* Out of malloc: dlopen takes the loader lock and allocates. */
 	mstat_stack_load();
 	mstat_stack_modules_changed();
@@ -848,38 +887,141 @@ __attribute__((destructor)) static void mstat_dtor(void)
 
 /* ---- exec and exit ---- */
 
-int mstat_proc_before_exec(const char *path)
+/*
+ * Whether a new image started with envp is traced: LD_PRELOAD still names
+ * this object and, with per-process files, MALLOC_STAT_PREFIX is set. The
+ * tools tell the rest (a static or setuid program) from the program file.
+ */
+
+static bool env_keeps_us(char *const envp[])
+{
+	const char *pre = NULL, *prefix = NULL;
+	size_t bl = strlen(self_base);
+
+	for (char *const *e = envp; e && *e; e++) {
+		if (!strncmp(*e, "LD_PRELOAD=", 11))
+			pre = *e + 11;
+		else if (!strncmp(*e, "MALLOC_STAT_PREFIX=", 19))
+			prefix = *e + 19;
+	}
+	if (!pre || (P.want_file && (!prefix || !*prefix)))
+		return false;
+	for (const char *p = pre; *p;) {
+		size_t n = strcspn(p, ": ");
+		const char *b = memrchr(p, '/', n);
+
+		b = b ? b + 1 : p;
+		if ((size_t)(p + n - b) == bl && !memcmp(b, self_base, bl))
+			return true;
+		p += n;
+		p += strspn(p, ": ");
+	}
+	return false;
+}
+
+/* "+ SPAWN PID 0xERRNO WHY PATH": a child this image started that may
+ * leave no log (a vfork or posix_spawn child: it runs in our memory until
+ * it execs, so it cannot have a file of its own before). WHY is "traced"
+ * when its environment keeps the preload, "env" when not. */
+static size_t fmt_spawn(char *rec, size_t cap, int pid, int err, bool traced, const char *path)
+{
+	char *e = mstat_fmt_str(rec, "+ SPAWN ");
+	size_t n = path ? strlen(path) : 0;
+
+	e = mstat_fmt_u64(e, (uint64_t)(pid > 0 ? pid : 0));
+	*e++ = ' ';
+	e = mstat_fmt_hex(e, (uint64_t)(err > 0 ? err : 0));
+	e = mstat_fmt_str(e, traced ? " traced " : " env ");
+	if (n > cap - (size_t)(e - rec) - 4)
+		n = cap - (size_t)(e - rec) - 4;
+	for (size_t i = 0; i < n; i++)
+		*e++ = path[i] == '\n' ? ' ' : path[i];
+	return (size_t)(mstat_fmt_str(e, "\n-\n") - rec);
+}
+
+/* Tokens for mstat_proc_exec_failed: nothing to do, a log to reopen, a
+ * vfork child's SPAWN entry to redo (its mark + 2). */
+#define EXEC_NONE 0
+#define EXEC_LOGGED 1
+#define VFORK_REC 224	/* fits the parent thread's pending entries */
+
+/* A vfork child's exec, in its parent thread's memory, for the redo. */
+static __thread const char *vfork_path;
+static __thread bool vfork_traced;
+
+int mstat_proc_before_exec(const char *path, char *const envp[])
 {
 	int err = errno;
+	bool traced;
 
-	/* A fork child that never allocated needs no file: the new image
-	 * names its parent itself. */
-	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on || mstat_log_nested())
-		return 0;
-	/* vfork and CLONE_VM children run in our memory: leave it alone. */
+	if (mstat_state == MSTAT_STATE_NONE || mstat_state == MSTAT_STATE_INITIALISING ||
+	    !mstat_log_on || mstat_log_nested())
+		return EXEC_NONE;
+	traced = env_keeps_us(envp);
+	/* vfork and CLONE_VM children run in our memory: the parent's thread
+	 * writes their SPAWN entry when it next logs. */
 	if (getpid() != P.pid) {
+		char rec[VFORK_REC];
+		unsigned mark;
+
+		if (mstat_state != MSTAT_STATE_READY)
+			return EXEC_NONE;
+		vfork_path = path;
+		vfork_traced = traced;
+		mark = mstat_log_vfork_pend(rec, fmt_spawn(rec, sizeof(rec), (int)getpid(), 0,
+							   traced, path));
 		errno = err;
-		return 0;
+		return mark == UINT_MAX ? EXEC_NONE : (int)mark + 2;
 	}
+	/* A fork child that never allocated needs no file when the new image
+	 * names its parent itself; one whose new image goes untraced gets its
+	 * file now, so that the tree shows where it went. */
+	if (mstat_state == MSTAT_STATE_CHILD) {
+		if (traced)
+			return EXEC_NONE;
+		mstat_proc_init();
+	}
+	if (mstat_state != MSTAT_STATE_READY || !mstat_log_on)
+		return EXEC_NONE;
 	if (mstat_stack_modules_changed())
 		mstat_proc_maps_changed();
-	mstat_log_control("EXEC", 0, 0, path ? path : "");
+	mstat_log_control("EXEC", traced ? 0 : 1, 0, path ? path : "");
 	mstat_log_lock();
 	mstat_log_seal_locked();
 	mstat_log_unlock();
 	errno = err;
-	return 1;
+	return EXEC_LOGGED;
 }
 
 void mstat_proc_exec_failed(int token, int err)
 {
-	if (!token)
+	if (token == EXEC_NONE)
 		return;
+	if (token >= 2) {
+		/* A vfork child whose exec failed: say so in its entry. */
+		char rec[VFORK_REC];
+		size_t n = fmt_spawn(rec, sizeof(rec), (int)getpid(), err, vfork_traced, vfork_path);
+
+		mstat_log_vfork_redo((unsigned)token - 2, rec, n);
+		errno = err;
+		return;
+	}
 	mstat_log_lock();
 	mstat_log_remap_locked();
 	mstat_log_unlock();
 	mstat_log_control("EXEC-FAILED", (uint64_t)err, 0, NULL);
 	errno = err;
+}
+
+void mstat_proc_spawned(int pid, int err, const char *path, char *const envp[])
+{
+	int e = errno;
+
+	mstat_proc_ensure();
+	if (mstat_state == MSTAT_STATE_READY && mstat_log_on && !mstat_log_nested())
+		mstat_log_control2("SPAWN", (uint64_t)(pid > 0 ? pid : 0), (uint64_t)err,
+				   env_keeps_us(envp) ? "traced" : "env", path ? path : "");
+	errno = e;
 }
 
 void mstat_proc_forked(int pid)

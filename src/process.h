@@ -46,9 +46,41 @@ void mstat_proc_early(enum mstat_ev ev, const void *p, size_t req, size_t usable
 		      const void *old, size_t old_usable);
 
 /* Around exec: logs EXEC and makes the log durable (returns a token),
- * or records the failure. Does nothing in a vfork child. */
-int mstat_proc_before_exec(const char *path);
+ * or records the failure. In a vfork child, which must not touch the log,
+ * the parent's thread is left a SPAWN entry to write. envp: what the new
+ * image gets (whether it keeps the preload). */
+int mstat_proc_before_exec(const char *path, char *const envp[]);
 void mstat_proc_exec_failed(int token, int err);
+
+/* posix_spawn returned: the parent logs the child (pid 0 when the spawn
+ * failed with err). */
+void mstat_proc_spawned(int pid, int err, const char *path, char *const envp[]);
+
+/*
+ * Stack captures and fork. The unwinder walks the loaded objects under
+ * glibc's dl_load_write_lock, which a fork child inherits as it was: a
+ * child forked while another thread of ours unwound would hang at its
+ * first stack. A fork waits for the captures under way (its prepare
+ * handler), and captures that start while a fork runs take no stack
+ * (they must not wait: that thread may hold a stdio lock fork wants).
+ */
+extern int mstat_forking, mstat_capturing;
+
+static inline bool mstat_capture_enter(void)
+{
+	if (__atomic_load_n(&mstat_forking, __ATOMIC_RELAXED))
+		return false;
+	__atomic_add_fetch(&mstat_capturing, 1, __ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&mstat_forking, __ATOMIC_SEQ_CST))
+		return true;
+	__atomic_sub_fetch(&mstat_capturing, 1, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void mstat_capture_leave(void)
+{
+	__atomic_sub_fetch(&mstat_capturing, 1, __ATOMIC_RELEASE);
+}
 
 /* A fork made by the program: the parent logs the child. */
 void mstat_proc_forked(int pid);

@@ -191,6 +191,9 @@ int mstat_cmd_run(int argc, char **argv)
 	}
 	if (make_prefix(prefix_arg, prefix, sizeof(prefix), dir, sizeof(dir)) < 0)
 		return MSTAT_EXIT_RUNFAIL;
+	/* Room, before the command starts, for the images that will get no
+	 * log of their own (a full disk): the report counts them. */
+	(void)mstat_nolog_create(prefix);
 	preload = preload_env(so);
 	if (!preload || pipe2(pfd, O_CLOEXEC) < 0) {
 		fprintf(stderr, "malloc-stat: cannot start: %s\n", strerror(errno));
@@ -240,9 +243,6 @@ int mstat_cmd_run(int argc, char **argv)
 		}
 		return err == ENOENT ? MSTAT_EXIT_NOTFOUND : MSTAT_EXIT_NOEXEC;
 	}
-	/* Room, before the command starts, for the images that will get no
-	 * log of their own (a full disk): the report counts them. */
-	(void)mstat_nolog_create(prefix);
 	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
 	char *inputs[1] = { prefix };

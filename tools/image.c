@@ -29,6 +29,9 @@ void mstat_image_free(struct mstat_image *im)
 	free(im->exec_path);
 	free(im->samples);
 	free(im->forks);
+	for (size_t i = 0; i < im->nspawns; i++)
+		free(im->spawns[i].path);
+	free(im->spawns);
 	mstat_image_init(im);
 }
 

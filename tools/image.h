@@ -57,6 +57,14 @@ struct mstat_sample {
 	int64_t end[MSTAT_NSERIES];
 };
 
+/* A SPAWN entry: a vfork or posix_spawn child, which may leave no log. */
+struct mstat_spawn {
+	int64_t pid;		/* 0: posix_spawn failed before it had one */
+	int err;		/* exec's errno; 0 when it went through */
+	bool env;		/* its environment dropped the preload */
+	char *path;
+};
+
 /* A FORK entry: a child this image made. */
 struct mstat_fork {
 	int64_t pid;
@@ -120,6 +128,9 @@ struct mstat_image {
 	size_t nsamples, samples_cap;
 	struct mstat_fork *forks;
 	size_t nforks, forks_cap;
+	struct mstat_spawn *spawns;
+	size_t nspawns, spawns_cap;
+	bool exec_env;		/* EXEC 1: the new image's environment drops the preload */
 
 	struct mstat_diag diag;
 

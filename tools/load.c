@@ -79,8 +79,8 @@ void mstat_set_free(struct mstat_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		mstat_image_free(&set->img[i]);
 	free(set->img);
-	memset(set, 0, sizeof(*set));
 	mstat_nologs_free(&set->nolog);
+	memset(set, 0, sizeof(*set));
 }
 
 /* ---- finding the inputs ---- */
@@ -489,9 +489,9 @@ static int add_file(struct list *l, struct mstat_set *set, const char *file, con
 	}
 	if (!strncmp(head, MSTAT_MERGE_MAGIC, sizeof(MSTAT_MERGE_MAGIC) - 1))
 		return add_merged(l, set, file, shown, msgs);
-	if (!strncmp(head, "# PID ", 6) && size)
 	if (!strncmp(head, MSTAT_NOLOG_MAGIC, sizeof(MSTAT_NOLOG_MAGIC) - 1))
 		return mstat_nolog_read(&set->nolog, file, shown, msgs);
+	if (!strncmp(head, "# PID ", 6) && size)
 		return add_stream(l, set, file, shown, msgs);
 	return list_add(l, set, file, 0, UINT64_MAX, size, shown, base_of(shown), 0);
 }

@@ -362,6 +362,38 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 		mstat_diag_add(&im->diag, s->line, "free of a block never allocated");
 }
 
+/* " WHY PATH" after SPAWN's two numbers. */
+static int add_spawn(struct state *s, uint64_t pid, uint64_t err, const char *p,
+		     const char *eol)
+{
+	struct mstat_image *im = s->im;
+	struct mstat_spawn *n;
+	size_t len;
+
+	if (*p != ' ')
+		return 1;
+	p++;
+	bool env = eol - p >= 3 && !memcmp(p, "env", 3) && (p + 3 == eol || p[3] == ' ');
+
+	if (!env && !(eol - p >= 6 && !memcmp(p, "traced", 6) && (p + 6 == eol || p[6] == ' ')))
+		return 1;
+	p += env ? 3 : 6;
+	n = mstat_grow(im->spawns, &im->spawns_cap, im->nspawns, sizeof(*n), 4);
+	if (!n)
+		return -ENOMEM;
+	im->spawns = n;
+	n = &im->spawns[im->nspawns];
+	n->pid = pid <= INT32_MAX ? (int64_t)pid : 0;
+	n->err = err < 4096 ? (int)err : EIO;
+	n->env = env;
+	n->path = mstat_unescape(p < eol ? p + 1 : p, (size_t)(eol - (p < eol ? p + 1 : p)), false,
+				 &len, NULL);
+	if (!n->path)
+		return -ENOMEM;
+	im->nspawns++;
+	return 0;
+}
+
 static int add_fork(struct state *s, uint64_t pid, uint64_t off)
 {
 	struct mstat_image *im = s->im;
@@ -548,7 +580,7 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			s->maps_open = true;
 		}
 	} else if (IS("INIT") || IS("FORK") || IS("EXEC") || IS("EXEC-FAILED") || IS("LOG") ||
-		   IS("LOST") || IS("FINI") || IS("CUT")) {
+		   IS("LOST") || IS("FINI") || IS("CUT") || IS("SPAWN")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -570,6 +602,7 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			if (!im->exec_path)
 				s->err = -ENOMEM;
 			im->end = MSTAT_END_EXEC;
+			im->exec_env = a == 1;
 		} else if (IS("EXEC-FAILED")) {
 			free(im->exec_path);
 			im->exec_path = NULL;
@@ -581,6 +614,12 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		} else if (IS("LOST")) {
 			im->lost += a;
 			s->gap = true;
+		} else if (IS("SPAWN")) {
+			int r = add_spawn(s, a, b, p, eol);
+
+			if (r > 0)
+				goto bad;
+			s->err = r;
 		} else if (IS("CUT")) {
 			/* The writer could not go on (a full disk): whatever
 			 * follows in the process is unknown, and is no death. */

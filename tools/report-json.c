@@ -325,14 +325,27 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 	}
 	fputs(first ? "],\n" : "\n  ],\n", out);
 
-	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
 		r->processes, r->images, (unsigned long long)r->allocs,
 		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
 		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
 		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,
-		r->cut, r->nolog, r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
+		r->cut, r->nolog, r->untraced.n, r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
 		(unsigned long long)r->unmatched_frees);
 
+	fputs("  \"untraced\": [", out);
+	for (size_t i = 0; i < r->untraced.n; i++) {
+		const struct mstat_untraced_one *u = &r->untraced.v[i];
+
+		fprintf(out, "%s\n    {\"parent\": ", i ? "," : "");
+		id_or_null(out, ids, u->image);
+		fprintf(out, ", \"pid\": %lld, \"errno\": %d, \"why\": ", (long long)u->pid, u->err);
+		mstat_json_str(out, mstat_why_names[u->why]);
+		fputs(", \"path\": ", out);
+		mstat_json_str(out, u->path ? u->path : "");
+		fputc('}', out);
+	}
+	fputs(r->untraced.n ? "\n  ],\n" : "],\n", out);
 	fputs("  \"no_log\": [", out);
 	for (size_t i = 0; i < r->set->nolog.n; i++) {
 		const struct mstat_nolog *n = &r->set->nolog.v[i];

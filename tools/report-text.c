@@ -283,7 +283,7 @@ static void gaps(const struct mstat_report *r, FILE *out)
 {
 	const char *sep = " ";
 
-	if (!r->virt && !r->exec_untraced && !r->untraced_forks && !r->died && !r->gap_images &&
+	if (!r->virt && !r->untraced.n && !r->untraced_forks && !r->died && !r->gap_images &&
 	    !r->cut && !r->nolog)
 		return;
 	fprintf(out, "\nGaps:");
@@ -292,9 +292,29 @@ static void gaps(const struct mstat_report *r, FILE *out)
 			sep, r->virt, plural(r->virt, "process", "processes"));
 		sep = "; ";
 	}
-	if (r->exec_untraced) {
-		fprintf(out, "%s%zu %s into untraced programs", sep, r->exec_untraced,
-			plural(r->exec_untraced, "exec", "execs"));
+	if (r->untraced.n) {
+		const char *in = " (";
+
+		fprintf(out, "%s%zu %s started untraced", sep, r->untraced.n,
+			plural(r->untraced.n, "child", "children"));
+		for (int w = 0; w < MSTAT_WHY_N; w++) {
+			if (!r->untraced.by[w])
+				continue;
+			fprintf(out, "%s%s %zu", in, mstat_why_names[w], r->untraced.by[w]);
+			in = ", ";
+		}
+		fputs(": ", out);
+		for (size_t i = 0; i < r->untraced.n && i < 4; i++) {
+			const char *p = r->untraced.v[i].path, *b = p ? strrchr(p, '/') : NULL;
+
+			fputs(i ? ", " : "", out);
+			/* A name for a terminal: no control characters. */
+			const char *c = b ? b + 1 : p && *p ? p : "?";
+
+			for (int k = 0; c[k] && k < 48; k++)
+				fputc((unsigned char)c[k] < 0x20 || c[k] == 0x7f ? '?' : c[k], out);
+		}
+		fprintf(out, "%s)", r->untraced.n > 4 ? ", ..." : "");
 		sep = "; ";
 	}
 	if (r->untraced_forks) {
@@ -347,6 +367,12 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	commands(r, out);
 	leaks(r, out);
 	gaps(r, out);
+	/* Said on a line of its own when it changes what the totals mean. */
+	if (r->untraced.n + r->nolog > 0 && (r->untraced.n + r->nolog) * 20 > r->processes)
+		fprintf(out, "Note: %zu of the %zu processes started were not traced (%.0f%%): the totals leave them out.\n",
+			r->untraced.n + r->nolog, r->processes + r->untraced.n + r->nolog,
+			100.0 * (double)(r->untraced.n + r->nolog) /
+				(double)(r->processes + r->untraced.n + r->nolog));
 	if (set->problems)
 		fprintf(out, "\nProblems: %llu in the logs (messages on stderr); the numbers above are from everything readable\n",
 			(unsigned long long)set->problems);

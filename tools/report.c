@@ -165,6 +165,9 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	e = mstat_timeline_build(&r->tl, set);
 	if (e < 0)
 		return e;
+	e = mstat_untraced_find(set, &r->untraced);
+	if (e < 0)
+		return e;
 	e = mstat_commands(set, &r->cmds, &r->ncmds);
 	if (e < 0)
 		return e;
@@ -220,6 +223,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 void mstat_report_free(struct mstat_report *r)
 {
 	mstat_timeline_free(&r->tl);
+	mstat_untraced_free(&r->untraced);
 	free(r->cmds);
 	free(r->weight);
 	free(r->subtree);

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "load.h"
 #include "timeline.h"
+#include "untraced.h"
 
 struct mstat_contrib {
 	long img;
@@ -58,6 +59,7 @@ struct mstat_report {
 	size_t died, exec_untraced, untraced_forks;
 	size_t cut, cut_nospace;	/* logs cut short; of which by a full disk */
 	size_t nolog, nolog_full;	/* images with no log (PREFIX.nolog); by a full disk */
+	struct mstat_untraced untraced;	/* children that left no log, and why */
 	uint64_t unmatched_frees, gap_images;	/* frees after LOG 0 / LOST */
 	uint32_t live_max;	/* most images alive in one bin */
 

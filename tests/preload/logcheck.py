@@ -201,8 +201,12 @@ def make_entry(img, off, no, etype, a, b, more):
 		ok = (len(more) == 3 and DEC_RE.match(more[0]) and
 		      HEX_RE.match(more[1]) and DEC_RE.match(more[2]) and b != 0)
 	elif etype == 'EXEC':
-		ok = b == 0 and a == 0
+		ok = b == 0 and a in (0, 1)	# 1: the new image's environment drops the preload
 		e.more = [' '.join(more)]
+	elif etype == 'SPAWN':
+		# PID 0xERRNO WHY PATH: a vfork or posix_spawn child
+		ok = len(more) >= 1 and more[0] in ('traced', 'env') and (a > 0 or b > 0)
+		e.more = [more[0], ' '.join(more[1:])]
 	elif etype == 'FINI':
 		# The six counters, then any further key=value fields.
 		kv = dict(x.partition('=')[::2] for x in more)

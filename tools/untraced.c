@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * Untraced children (untraced.h). A SPAWN'd child is traced when an image
+ * of its pid names the spawning process as its parent.
+ */
+#include "untraced.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "grow.h"
+
+const char *const mstat_why_names[MSTAT_WHY_N] = {
+	"exec failed", "environment without the preload", "static program",
+	"setuid or setgid program", "no log (reason unknown)",
+};
+
+/* What the program file says, read now: setuid bits, or no PT_INTERP. */
+static enum mstat_why program_why(const char *path)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	struct stat st;
+	enum mstat_why why = MSTAT_WHY_UNKNOWN;
+	int fd;
+
+	if (!path || path[0] != '/' || stat(path, &st) < 0)
+		return why;
+	if ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
+	    (st.st_mode & S_ISGID && st.st_gid != getegid()))
+		return MSTAT_WHY_SETUID;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return why;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) &&
+	    !memcmp(eh.e_ident, ELFMAG, SELFMAG) && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+	    eh.e_phentsize == sizeof(ph) && eh.e_phnum < 256) {
+		why = MSTAT_WHY_STATIC;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph)) {
+				why = MSTAT_WHY_UNKNOWN;
+				break;
+			}
+			if (ph.p_type == PT_INTERP) {
+				why = MSTAT_WHY_UNKNOWN;
+				break;
+			}
+		}
+	}
+	close(fd);
+	return why;
+}
+
+struct child {
+	int64_t pid, ppid;
+};
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct child *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->ppid > y->ppid) - (x->ppid < y->ppid);
+}
+
+static int add(struct mstat_untraced *u, long k, int64_t pid, int err, enum mstat_why why,
+	       const char *path)
+{
+	struct mstat_untraced_one *n = mstat_grow(u->v, &u->cap, u->n, sizeof(*n), 16);
+
+	if (!n)
+		return -ENOMEM;
+	u->v = n;
+	u->v[u->n++] = (struct mstat_untraced_one){ k, pid, err, why, path };
+	u->by[why]++;
+	return 0;
+}
+
+int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
+{
+	struct child *c = malloc((set->n + 1) * sizeof(*c));
+	size_t nc = 0;
+	int r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	for (size_t k = 0; k < set->n; k++)
+		if (set->img[k].valid && !set->img[k].virt && set->img[k].has_pid)
+			c[nc++] = (struct child){ set->img[k].pid, set->img[k].ppid };
+	qsort(c, nc, sizeof(*c), cmp_child);
+	for (size_t k = 0; k < set->n && r == 0; k++) {
+		const struct mstat_image *im = &set->img[k];
+
+		if (!im->valid || im->virt)
+			continue;
+		for (size_t i = 0; i < im->nspawns && r == 0; i++) {
+			const struct mstat_spawn *s = &im->spawns[i];
+			struct child key = { s->pid, im->pid };
+			enum mstat_why why;
+
+			if (s->err == 0 && s->pid > 0 &&
+			    bsearch(&key, c, nc, sizeof(*c), cmp_child))
+				continue;	/* traced: its own log names us */
+			why = s->err ? MSTAT_WHY_FAILED : s->env ? MSTAT_WHY_ENV :
+				       program_why(s->path);
+			r = add(u, (long)k, s->pid, s->err, why, s->path);
+		}
+		if (im->exec_untraced && r == 0)
+			r = add(u, (long)k, im->pid, 0,
+				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path),
+				im->exec_path);
+	}
+	free(c);
+	return r;
+}
+
+void mstat_untraced_free(struct mstat_untraced *u)
+{
+	free(u->v);
+	memset(u, 0, sizeof(*u));
+}
