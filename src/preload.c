@@ -23,6 +23,7 @@
 #include "counters.h"
 #include "log.h"
 #include "process.h"
+#include "self.h"
 #include "stack.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -81,6 +82,8 @@ static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
 	if (MSTAT_LIKELY(p != NULL)) {
 		size_t usable = usable_size(p);
 
+		if (MSTAT_UNLIKELY(mstat_self_alloc(p)))
+			return p;	/* the preload's own (self.h) */
 		mstat_proc_ensure();
 		mstat_counters_alloc(usable);
 		if (mstat_log_on) {
@@ -99,6 +102,8 @@ static inline void on_free(enum mstat_ev ev, void *p)
 {
 	size_t usable = usable_size(p);
 
+	if (MSTAT_UNLIKELY(mstat_self_free(p)))
+		return;
 	mstat_proc_ensure();
 	mstat_counters_free(usable);
 	if (mstat_log_on)
@@ -139,6 +144,12 @@ EXPORT void *realloc(void *old, size_t size)
 		/* glibc frees and returns NULL */
 		on_free(MSTAT_EV_REALLOC_FREE, old);
 		return __libc_realloc(old, 0);
+	}
+	if (MSTAT_UNLIKELY(mstat_self_free(old))) {
+		bool kept;	/* the preload's block stays the preload's */
+
+		p = mstat_self_realloc(old, size, &kept);
+		return kept ? p : on_alloc(MSTAT_EV_REALLOC_ALLOC, p, size);
 	}
 	mstat_proc_ensure();
 	old_usable = usable_size(old);
@@ -219,7 +230,7 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	if (!real_mmap)
 		real_mmap = (__typeof__(real_mmap))dlsym(RTLD_NEXT, "mmap");
 	p = real_mmap(addr, len, prot, flags, fd, off);
-	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS)) {
+	if (p != MAP_FAILED && !mstat_self_map(p) && (flags & MAP_ANONYMOUS)) {
 		mstat_proc_ensure();
 		if (mstat_log_on)
 			mstat_log_mmap(p, len, prot, flags);
@@ -248,7 +259,7 @@ EXPORT int munmap(void *addr, size_t len)
 	mstat_proc_ensure();
 	held = mstat_log_hold();
 	r = real_munmap(addr, len);
-	if (r == 0 && mstat_log_on)
+	if (r == 0 && mstat_log_on && !mstat_self_unmap(addr))
 		mstat_log_munmap(addr, len, held);
 	mstat_log_unhold(held);
 	return r;
@@ -271,7 +282,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	mstat_proc_ensure();
 	held = mstat_log_hold();
 	p = real_mremap(old, old_len, new_len, flags, fixed);
-	if (p != MAP_FAILED && mstat_log_on)
+	if (p != MAP_FAILED && mstat_log_on && !mstat_self_remap(old, p))
 		mstat_log_mremap(p, new_len, old, old_len, held);
 	mstat_log_unhold(held);
 	return p;

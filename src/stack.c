@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "counters.h"
+#include "self.h"
 
 int mstat_stack_depth;
 uint64_t mstat_stack_sample;
@@ -23,7 +24,6 @@ static int (*unwind)(void **, int);
 static uintptr_t self_lo, self_hi;
 
 struct tstack {
-	uint8_t busy;		/* inside the unwinder: it may allocate */
 	int64_t until;		/* bytes left before the next sample */
 	uint64_t rng;
 };
@@ -70,7 +70,8 @@ void mstat_stack_load(void)
 	if (!mstat_stack_depth || unwind)
 		return;
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)mstat_stack_load);
-	ts.busy = 1;
+	/* What dlopen allocates and maps here is ours, not the program's. */
+	mstat_self_inside = 1;
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (h)
 		unwind = (int (*)(void **, int))dlsym(h, "unw_backtrace");
@@ -81,7 +82,7 @@ void mstat_stack_load(void)
 		backtrace(warm, 4);
 		unwind = backtrace;
 	}
-	ts.busy = 0;
+	mstat_self_inside = 0;
 }
 
 /* A sample every `sample` bytes on average: exponential gaps, as jemalloc
@@ -129,16 +130,17 @@ bool mstat_stack_want(size_t usable)
 
 int mstat_stack_capture(uintptr_t *frames, int max)
 {
-	struct tstack *t = &ts;
 	void *raw[MSTAT_STACK_MAX + 8];
 	int n, skip = 0, out = 0;
 
-	if (!unwind || t->busy)
+	if (!unwind || mstat_self_inside)
 		return 0;
-	t->busy = 1;
+	/* The unwinder's first use in a thread allocates and maps (its
+	 * caches, its TLS block): the preload's, not the program's. */
+	mstat_self_inside = 1;
 	n = unwind(raw, max + 8 < (int)(sizeof(raw) / sizeof(raw[0])) ? max + 8 :
 		   (int)(sizeof(raw) / sizeof(raw[0])));
-	t->busy = 0;
+	mstat_self_inside = 0;
 	/* Drop our own frames at the top: the stack starts at the program's
 	 * call to malloc. */
 	while (skip < n && (uintptr_t)raw[skip] >= self_lo && (uintptr_t)raw[skip] < self_hi)
@@ -174,6 +176,6 @@ bool mstat_stack_modules_changed(void)
 
 void mstat_stack_forget(void)
 {
-	ts.busy = 0;
+	mstat_self_inside = 0;
 	ts.until = mstat_stack_sample ? next_gap(&ts) : 0;
 }

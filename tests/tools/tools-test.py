@@ -513,6 +513,33 @@ def case_stacks(tmp):
     check("sampled, one stack every 65536 bytes" in r.stdout, "text: says it is sampled and scaled")
 
 
+def case_selfcost(tmp):
+    """With stacks on, what the preload does for itself (dlopen of
+    libunwind, each thread's first unwind: its blocks, its TLS block, its
+    mappings) is not the program's: every figure equals the run without
+    stacks."""
+    keys = ("allocations", "frees", "leaked_blocks", "live_blocks_end", "mmaps", "munmaps",
+            "mremaps", "anon_peak", "reserved_peak", "unmatched_frees", "inherited_frees")
+    for name, cmd in (("true", ["true"]), ("counts", [prog("prog-counts")]),
+                      ("workers", [prog("prog-workers")])):
+        got = {}
+        for mode, e in (("plain", {}), ("stacks", {"MALLOC_STAT_BACKTRACE": "16"}),
+                        ("sampled", {"MALLOC_STAT_BACKTRACE": "16", "MALLOC_STAT_SAMPLE": "4096"})):
+            p, rep = run_json(tmp, f"{name}-{mode}", cmd, extra_env=e)
+            check(p.returncode == 0 and rep is not None, f"{name} {mode}: {p.returncode} {p.stderr[-300:]}")
+            if not rep:
+                continue
+            im = images(rep)[0]
+            check(rep["read"]["problems"] == 0, f"{name} {mode}: problems {p.stderr[-300:]}")
+            check(im["fini"] and im["fini"]["matches"], f"{name} {mode}: FINI agrees")
+            got[mode] = {k: im[k] for k in keys}
+            got[mode]["fini"] = {k: im["fini"][k] for k in ("allocations", "deallocations")}
+            got[mode]["dominant"] = rep["commands"][0]["dominant"]
+        for mode in ("stacks", "sampled"):
+            check(got.get(mode) == got.get("plain"),
+                  f"{name}: with {mode} as without: {got.get(mode)} against {got.get('plain')}")
+
+
 def case_bench_symbols(tmp):
     """Benchmark: symbolizing the stacks of a real g++ -O2 compile (sampled
     every 4 KiB, 32 frames)."""
