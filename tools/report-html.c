@@ -496,7 +496,10 @@ static void tree(const struct page *pg, FILE *out)
 		const struct mstat_row *row = &rows[i];
 		const struct mstat_image *im = &r->set->img[row->img];
 
-		fprintf(out, "<tr data-img=%ld>", pg->ids[row->img]);
+		if (row->kind == MSTAT_ROW_MORE)
+			fputs("<tr>", out);
+		else
+			fprintf(out, "<tr data-img=%ld>", pg->ids[row->img]);
 		if (row->kind == MSTAT_ROW_NODE && im->virt) {
 			fputs("<td></td><td></td><td></td><td></td><td></td><td></td><td></td><td></td><td></td>", out);
 		} else if (row->kind == MSTAT_ROW_NODE) {
@@ -650,7 +653,7 @@ int mstat_report_html(const struct mstat_report *r, FILE *out)
 			mstat_bytes(b3, tl->cpeak[MSTAT_RSS]),
 			(double)(tl->cpeak_bin[MSTAT_RSS] * tl->bin_ns) / 1e9);
 	fputs("</p>\n<div id=chart-box><div id=legend></div><div id=chart class=chart></div><div id=readout class=muted></div>\n"
-	      "<div class=tbar><span>Shown: <span id=range></span></span><button id=zoom-reset disabled>reset zoom</button></div></div>\n"
+	      "<div class=tbar><span>Shown: <span id=range></span></span><button id=zoom-out disabled>zoom out</button><button id=zoom-reset disabled>reset zoom</button></div></div>\n"
 	      "<h3>Processes alive in the range shown</h3><div id=alive></div><div id=proc hidden></div>\n",
 	      out);
 	estimate(r, out);

@@ -997,6 +997,14 @@ def case_html(tmp):
         check(0 <= after <= before, f"processes alive in the range: {after} of {before}")
         br.click("#zoom-reset")
         check("whole run" in br.js("document.getElementById('range').textContent"), "zoom reset")
+        br.click("#summary")
+        br.drag(left + 100, y, left + 300, y)
+        rng = br.js("document.getElementById('range').textContent")
+        check(" to " in rng, f"a click elsewhere, then a drag zooms again: {rng}")
+        br.click("#zoom-out")
+        wider = br.js("document.getElementById('range').textContent")
+        check(wider != rng, f"zoom out widens the range: {rng} then {wider}")
+        br.click("#zoom-reset")
         # Sort by a click on a header: descending, then ascending.
         col = br.js("[...document.querySelectorAll('#procs-table th')].findIndex(t => t.textContent.startsWith('pid'))") + 1
         br.click(f"#procs-table th:nth-child({col})")
@@ -1031,8 +1039,9 @@ def case_html(tmp):
         frames = lambda: br.js("""[...document.querySelectorAll('#flame-graph .fr')].map(f =>
             [f.dataset.name, f.getBoundingClientRect().width, f.textContent])""")
         top = [f[0] for f in frames()]
-        check(top[:1] == ["all"] and "prog-stacks" in top and "prog-tree" in top,
-              f"the whole tree's graph has the executables: {top[:20]}")
+        check(top[:1] == ["all"] and "prog-stacks" in top, f"the whole tree's graph: {top[:20]}")
+        check(any(o.startswith("prog-tree") for o in opts) and any(o.startswith("prog-mmap") for o in opts),
+              f"each executable with stacks has its own graph: {opts}")
         br.js(f"(() => {{ const s = document.getElementById('flame-exe'); s.value = '{idx - 1}'; s.dispatchEvent(new Event('change')); }})()")
         fr = {f[0]: f for f in frames()}
         for fn in ("main", "heavy_site", "light_site"):

@@ -153,7 +153,7 @@
                          t0: 0, step: S.step, n: S.heap.length, a: view.a, b: view.b, marks: marks });
     var g = s.geom, out = document.getElementById('readout'), drag = null;
     function at(e) { var r = s.getBoundingClientRect(); return (e.clientX - r.left) * s.width.baseVal.value / r.width; }
-    s.addEventListener('mousemove', function (e) {
+    s.addEventListener('pointermove', function (e) {
       var px = at(e), t = g.T(px), i = Math.floor(t / S.step);
       if (px < g.ML || px > g.ML + g.pw || i < 0 || i >= S.heap.length) {
         g.cursor.setAttribute('visibility', 'hidden');
@@ -169,15 +169,19 @@
         g.sel.setAttribute('visibility', 'visible');
       }
     });
-    s.addEventListener('mouseleave', function () { g.cursor.setAttribute('visibility', 'hidden'); });
-    s.addEventListener('mousedown', function (e) { drag = at(e); e.preventDefault(); });
-    window.addEventListener('mouseup', function up(e) {
-      window.removeEventListener('mouseup', up);
-      if (drag === null) return;
-      var a = g.T(Math.min(drag, at(e))), b = g.T(Math.max(drag, at(e)));
-      drag = null;
-      if (b - a > S.step / 2 && Math.abs(g.X(b) - g.X(a)) > 4) zoom(Math.max(0, a), Math.min(D.duration, b));
-      else g.sel.setAttribute('visibility', 'hidden');
+    s.addEventListener('pointerleave', function () { g.cursor.setAttribute('visibility', 'hidden'); });
+    // A drag selects a range; the release may come anywhere on the page.
+    s.addEventListener('pointerdown', function (e) {
+      if (e.button !== 0) return;
+      drag = at(e);
+      e.preventDefault();
+      window.addEventListener('pointerup', function up(ev) {
+        window.removeEventListener('pointerup', up);
+        var a = g.T(Math.min(drag, at(ev))), b = g.T(Math.max(drag, at(ev)));
+        drag = null;
+        if (b - a > S.step / 2 && Math.abs(g.X(b) - g.X(a)) > 4) zoom(Math.max(0, a), Math.min(D.duration, b));
+        else g.sel.setAttribute('visibility', 'hidden');
+      });
     });
   }
 
@@ -185,6 +189,7 @@
     view.a = a; view.b = b;
     var full = a <= 0 && b >= D.duration;
     document.getElementById('zoom-reset').disabled = full;
+    document.getElementById('zoom-out').disabled = full;
     document.getElementById('range').textContent = full ? 'the whole run (drag across the chart to zoom)' :
       secs(a) + ' to ' + secs(b) + ' (' + secs(b - a) + ')';
     treeChart();
@@ -511,6 +516,10 @@
   // ---- the page ----
   legend();
   document.getElementById('zoom-reset').addEventListener('click', function () { zoom(0, D.duration); });
+  document.getElementById('zoom-out').addEventListener('click', function () {
+    var w = (view.b - view.a) * 2, a = Math.max(0, (view.a + view.b) / 2 - w / 2);
+    zoom(a, Math.min(D.duration, a + w));
+  });
   zoom(0, D.duration);
   var resizeT = null;
   window.addEventListener('resize', function () {
