@@ -1017,11 +1017,17 @@ def case_html(tmp):
         br.click(f"#procs-table th:nth-child({col})")
         v = vals(col)
         check(v == sorted(v), f"a second click sorts ascending: {v}")
+        br.js(f"document.querySelector('#procs-table th:nth-child({col})').focus()")
+        br.send("Input.dispatchKeyEvent", type="keyDown", key="Enter", code="Enter", windowsVirtualKeyCode=13)
+        br.send("Input.dispatchKeyEvent", type="keyUp", key="Enter", code="Enter", windowsVirtualKeyCode=13)
+        v = vals(col)
+        check(v == sorted(v, reverse=True), f"Enter on the focused header sorts too: {v}")
         lk = br.js("[...document.querySelectorAll('#leaks-table tbody td:nth-child(1)')].map(t => +t.dataset.v)")
         check(lk and lk == sorted(lk, reverse=True), f"leaks, largest first: {lk}")
         # Filter: only that command left.
         br.type("#procs input[type=search]", "prog-mmap")
-        cmds = br.js("[...document.querySelectorAll('#procs-table tbody tr')].map(r => r.children[9].textContent)")
+        ci = br.js("[...document.querySelectorAll('#procs-table th')].findIndex(t => t.textContent.startsWith('command'))")
+        cmds = br.js(f"[...document.querySelectorAll('#procs-table tbody tr')].map(r => r.children[{ci}].textContent)")
         check(cmds == ["prog-mmap"], f"filtered to prog-mmap: {cmds}")
         # Click a process: its own curve and figures.
         br.click("#procs-table tbody tr")

@@ -221,11 +221,15 @@
     var thead = el('thead'), tr = el('tr'), tbody = el('tbody');
     var more = el('div', { 'class': 'more' });
     o.cols.forEach(function (c, ci) {
-      var th = el('th', { 'data-col': ci, 'class': c.num ? '' : 'l', title: c.title || 'sort' }, c.label);
-      th.addEventListener('click', function () {
+      var th = el('th', { 'data-col': ci, 'class': c.num ? '' : 'l', title: c.title || 'sort', tabindex: 0 }, c.label);
+      function sort() {
         if (st.key === ci) st.desc = !st.desc;
         else { st.key = ci; st.desc = !!c.num; }
         draw();
+      }
+      th.addEventListener('click', sort);
+      th.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); }
       });
       tr.appendChild(th);
     });
@@ -291,6 +295,7 @@
     numc('allocs', F.allocs, count),
     numc('leaked', F.leaked, function (v) { return v ? bytes(v) : '-'; }),
     numc('start', F.start, secs), numc('end', F.end, secs),
+    { label: 'ended', get: function (p) { return ENDS[p[F.endc]]; }, title: 'exit, exec or died (no FINI: a signal, _exit)' },
     { label: 'pid', num: true, get: function (p) { return p[F.pid]; }, fmt: String },
     { label: 'command', get: function (p) { return cmdName(p); } },
     { label: 'command line', cls: 'cl', get: function (p) { return D.argv[byId[p[F.id]]] || ''; } }
