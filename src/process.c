@@ -1076,6 +1076,7 @@ static void put_fini(void)
 		{ " peak_in_use=", c.peak_in_use },
 		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024 : -1 },
 		{ " threads=", threads > 1 ? (int64_t)threads : -1 },
+		{ " time=", (int64_t)mstat_clock_ns(CLOCK_MONOTONIC) },	/* the image's end */
 	};
 
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {

@@ -120,6 +120,7 @@ struct mstat_image {
 	bool rss_from_maxrss;	/* rss_peak is FINI's maxrss */
 	bool has_init, has_fini, fini_mismatch;
 	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
+	uint64_t fini_ns;	/* FINI's time= (CLOCK_MONOTONIC), 0 when absent */
 	enum mstat_end end;
 	int cut_errno;		/* CUT: why the log stopped; 0 without one */
 	char *exec_path;

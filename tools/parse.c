@@ -410,9 +410,9 @@ static int add_fork(struct state *s, uint64_t pid, uint64_t off)
 
 static void fini(struct state *s, const char *p, const char *eol)
 {
-	static const char *const keys[8] = { "allocations=", "allocated=", "deallocations=",
+	static const char *const keys[9] = { "allocations=", "allocated=", "deallocations=",
 					     "deallocated=", "in_use=", "peak_in_use=",
-					     "maxrss=", "threads=" };
+					     "maxrss=", "threads=", "time=" };
 	struct mstat_image *im = s->im;
 	unsigned seen = 0;
 	uint64_t threads = 1;
@@ -423,7 +423,7 @@ static void fini(struct state *s, const char *p, const char *eol)
 		const char *sp = memchr(p, ' ', (size_t)(eol - p));
 		const char *e = sp ? sp : eol;
 
-		for (unsigned k = 0; k < 8; k++) {
+		for (unsigned k = 0; k < 9; k++) {
 			size_t kl = strlen(keys[k]);
 			uint64_t v = 0;
 			bool neg = false;
@@ -442,6 +442,8 @@ static void fini(struct state *s, const char *p, const char *eol)
 				im->maxrss = v;
 			else if (k == 7)
 				threads = v;
+			else if (k == 8)
+				im->fini_ns = v;
 			else
 				im->fini[k] = neg ? 0 - v : v;
 			seen |= 1u << k;

@@ -80,7 +80,7 @@ static int contributions(struct mstat_report *r, enum mstat_series c)
 
 		if (!mstat_tree_shown(im) || im->virt)
 			continue;
-		b = mstat_timeline_at(&r->tl, im, r->tl.cpeak_bin[c], c);
+		b = mstat_timeline_at(&r->tl, im, r->tl.cpeak_t[c], c);
 		if (b > 0)
 			r->at[c][r->nat[c]++] = (struct mstat_contrib){ (long)k, b };
 	}
@@ -204,7 +204,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		r->untraced_forks += im->untraced_forks;
 		r->unmatched_frees += im->unknown_frees;
 		r->gap_images += im->log_off || im->lost;
-		b = mstat_timeline_at(&r->tl, im, r->tl.peak_bin, MSTAT_HEAP);
+		b = mstat_timeline_at(&r->tl, im, r->tl.peak_t, MSTAT_HEAP);
 		if (b > 0)
 			r->at_peak[r->nat_peak++] = (struct mstat_contrib){ (long)k, b };
 	}
@@ -213,9 +213,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		if (contributions(r, c) < 0)
 			return -ENOMEM;
 	estimate(r);
-	for (size_t b = 0; b < r->tl.nbins; b++)
-		if (r->tl.live[b] > r->live_max)
-			r->live_max = r->tl.live[b];
+	r->live_max = r->tl.live_max;
 	weigh(r);
 	return 0;
 }

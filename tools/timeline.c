@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
- * Sums the images' steps into bins with a difference array: each image adds
- * its highest level of a bin to that bin and carries its end level over the
- * bins up to its next sample, and past the last one to its end. Within a
- * bin the sum of highs bounds the real high from above: the chart never
- * shows less than the tree held.
+ * Each image's curves become steps over its exact life; the steps of all
+ * images, as (time, change) events sorted by time, are summed in one sweep,
+ * so that two images count together only where their lives overlap. An
+ * image's level within one tick of the coarse clock is known only as the
+ * tick's highest and its end: the highest is held for the tick (4 ms, or
+ * up to the next tick or the image's end when sooner), the end level until
+ * the next tick. The sum never shows less than the tree held.
  */
 #include "timeline.h"
 
@@ -26,118 +28,197 @@ static bool counted(const struct mstat_image *im)
 	return im->valid && !im->virt && im->has_time;
 }
 
-/*
- * Walks one image's bins: calls put(bin, value) for each bin with a sample
- * and carry(from, to, value) for the runs between (from inclusive, to
- * exclusive). Both callbacks see bins in increasing order.
- */
-struct walk {
-	void (*put)(struct walk *w, size_t b, int64_t v);
-	void (*carry)(struct walk *w, size_t from, size_t to, int64_t v);
+struct step {
+	uint64_t t;
+	int64_t v[MSTAT_NSERIES];
 };
 
-static void walk(const struct mstat_timeline *tl, const struct mstat_image *im, unsigned k,
-		 struct walk *w)
+static void put(struct step *out, size_t *n, uint64_t t, const int64_t *v)
 {
-	size_t cur = SIZE_MAX, first = mstat_timeline_bin(tl, im->t_first);
-	int64_t val = 0, prev_end = 0;
+	if (!*n || out[*n - 1].t != t)
+		out[(*n)++].t = t;
+	memcpy(out[*n - 1].v, v, sizeof(out->v));
+}
+
+/*
+ * Image im's curves over its life [start, end) as steps in time order:
+ * from each step's time to the next step's it holds v; the last step, all
+ * zero, is its end (end, or later when the ticks run past it). out has
+ * room for 2 * nsamples + 1. An image that logged no RSS holds its peak
+ * resident size (FINI's maxrss) all its life.
+ */
+static size_t steps(const struct mstat_image *im, uint64_t start, uint64_t end, struct step *out)
+{
+	static const int64_t zero[MSTAT_NSERIES];
+	uint64_t prev = start;
+	size_t n = 0;
 
 	for (size_t i = 0; i < im->nsamples; i++) {
 		const struct mstat_sample *s = &im->samples[i];
-		size_t b = mstat_timeline_bin(tl, s->t);
+		uint64_t a = s->t > prev ? s->t : prev;
+		uint64_t next = i + 1 < im->nsamples ? im->samples[i + 1].t : end;
+		uint64_t w = s->t + MSTAT_TICK_NS;
 
-		if (b < first)
-			b = first;
-		if (cur != SIZE_MAX && b < cur)
-			b = cur;	/* out of order: keep it in the current bin */
-		if (b != cur) {
-			if (cur != SIZE_MAX) {
-				w->put(w, cur, val);
-				if (b > cur + 1)
-					w->carry(w, cur + 1, b, prev_end);
-			}
-			cur = b;
-			val = prev_end > s->max[k] ? prev_end : s->max[k];
-		} else if (s->max[k] > val) {
-			val = s->max[k];
+		if (w > next)
+			w = next;
+		if (w > end)
+			w = end;
+		if (w <= a)
+			w = a + 1;
+		put(out, &n, a, s->max);
+		put(out, &n, w, s->end);
+		prev = w;
+	}
+	put(out, &n, end > prev ? end : prev, zero);
+	if (!im->rss_samples)
+		for (size_t i = 0; i + 1 < n; i++)
+			out[i].v[MSTAT_RSS] = (int64_t)im->rss_peak;
+	return n;
+}
+
+/*
+ * Where an image's life ends: FINI's time; for an exec, the start of the
+ * next image of the process, or the last tick's end when sooner (exec
+ * takes well under a tick); otherwise the end of its last tick.
+ */
+static uint64_t end_of(const struct mstat_image *im, uint64_t start, uint64_t next_start)
+{
+	uint64_t e = im->t_last + MSTAT_TICK_NS;
+
+	if (im->fini_ns)
+		e = im->fini_ns > im->t_last ? im->fini_ns : im->t_last + 1;
+	else if (im->end == MSTAT_END_EXEC && next_start && next_start < e)
+		e = next_start > im->t_last ? next_start : im->t_last + 1;
+	return e > start ? e : start + 1;
+}
+
+struct event {
+	uint64_t t;
+	int64_t d;
+};
+
+static int cmp_event(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Sums the changes in time order: the highest per bin into curve (when
+ * not NULL; else live), and the overall peak and when it began. */
+static void sweep(struct mstat_timeline *tl, struct event *ev, size_t n, int64_t *curve,
+		  int64_t *peak, uint64_t *peak_t)
+{
+	int64_t v = 0;
+
+	qsort(ev, n, sizeof(*ev), cmp_event);
+	for (size_t i = 0; i < n;) {
+		uint64_t t = ev[i].t, next;
+
+		for (; i < n && ev[i].t == t; i++)
+			v += ev[i].d;
+		next = i < n ? ev[i].t : t + 1;
+		if (v > *peak) {
+			*peak = v;
+			*peak_t = t;
 		}
-		prev_end = s->end[k];
+		for (size_t b = mstat_timeline_bin(tl, t), b1 = mstat_timeline_bin(tl, next - 1);
+		     b <= b1; b++) {
+			if (curve && v > curve[b])
+				curve[b] = v;
+			else if (!curve && (uint32_t)v > tl->live[b])
+				tl->live[b] = (uint32_t)v;
+		}
 	}
-	if (cur != SIZE_MAX) {
-		size_t last = mstat_timeline_bin(tl, im->t_last);
-
-		w->put(w, cur, val);
-		if (last > cur)
-			w->carry(w, cur + 1, last + 1, prev_end);
-	}
 }
 
-struct sum {
-	struct walk w;
-	int64_t *excess, *diff;
-};
-
-static void sum_put(struct walk *w, size_t b, int64_t v)
-{
-	((struct sum *)w)->excess[b] += v;
-}
-
-static void sum_carry(struct walk *w, size_t from, size_t to, int64_t v)
-{
-	((struct sum *)w)->diff[from] += v;
-	((struct sum *)w)->diff[to] -= v;
-}
-
-struct probe {
-	struct walk w;
-	size_t b;
-	int64_t v;
-};
-
-static void probe_put(struct walk *w, size_t b, int64_t v)
-{
-	struct probe *p = (struct probe *)w;
-
-	if (b == p->b)
-		p->v = v;
-}
-
-static void probe_carry(struct walk *w, size_t from, size_t to, int64_t v)
-{
-	struct probe *p = (struct probe *)w;
-
-	if (p->b >= from && p->b < to)
-		p->v = v;
-}
-
-int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_image *im, size_t b,
+int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_image *im, uint64_t t,
 			  enum mstat_series k)
 {
-	struct probe p = { { probe_put, probe_carry }, b, 0 };
+	size_t idx = (size_t)(im - tl->set->img), n;
+	struct step *st;
+	int64_t v = 0;
 
-	if (!counted(im))
+	if (!counted(im) || idx >= tl->set->n || t < tl->start[idx])
 		return 0;
-	walk(tl, im, k, &p.w);
-	return p.v;
+	st = malloc((2 * im->nsamples + 1) * sizeof(*st));
+	if (!st)
+		return 0;
+	n = steps(im, tl->start[idx], tl->end[idx], st);
+	for (size_t i = 0; i < n && st[i].t <= t; i++)
+		v = st[i].v[k];
+	free(st);
+	return v;
 }
 
 int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, span;
-	struct sum s = { { sum_put, sum_carry }, NULL, NULL };
-	int64_t *ldiff;
-	bool ok = true;
+	struct event *ev[MSTAT_NSERIES + 1] = { NULL };
+	struct step *st = NULL;
+	size_t nev = 0, nlive = 0, cap = 0, most = 0;
+	int64_t live_peak = 0;
+	uint64_t live_t = 0;
+	bool ok;
 
 	memset(tl, 0, sizeof(*tl));
+	tl->set = set;
+	tl->start = calloc(set->n + 1, sizeof(*tl->start));
+	tl->end = calloc(set->n + 1, sizeof(*tl->end));
+	if (!tl->start || !tl->end)
+		goto out_nomem;
+	/* An exec'd image starts where the one before it ended. */
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
 
+		if (counted(im) && im->rel == MSTAT_REL_EXEC && im->parent >= 0)
+			tl->end[im->parent] = im->mono_ns;
+	}
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+
+		if (!counted(im)) {
+			tl->end[k] = 0;
+			continue;
+		}
+		tl->start[k] = im->mono_ns;
+		tl->end[k] = end_of(im, im->mono_ns, tl->end[k]);
+		cap += 2 * im->nsamples + 2;
+		if (2 * im->nsamples + 1 > most)
+			most = 2 * im->nsamples + 1;
+	}
+	st = malloc((most + 1) * sizeof(*st));
+	for (unsigned c = 0; c <= MSTAT_NSERIES; c++)
+		ev[c] = malloc((cap + 1) * sizeof(*ev[c]));
+	ok = st;
+	for (unsigned c = 0; c <= MSTAT_NSERIES; c++)
+		ok = ok && ev[c];
+	if (!ok)
+		goto out_nomem;
+	/* Steps into changes; the live count is one more curve, +1 at the
+	 * start and -1 at the last step. */
+	for (size_t k = 0; k < set->n; k++) {
+		const struct mstat_image *im = &set->img[k];
+		int64_t prev[MSTAT_NSERIES] = { 0 };
+		size_t n;
+
 		if (!counted(im))
 			continue;
-		if (im->t_first < lo)
-			lo = im->t_first;
-		if (im->t_last > hi)
-			hi = im->t_last;
+		n = steps(im, tl->start[k], tl->end[k], st);
+		tl->end[k] = st[n - 1].t;
+		for (size_t i = 0; i < n; i++) {
+			for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
+				ev[c][nev + i] = (struct event){ st[i].t, st[i].v[c] - prev[c] };
+				prev[c] = st[i].v[c];
+			}
+		}
+		nev += n;
+		ev[MSTAT_NSERIES][nlive++] = (struct event){ tl->start[k], 1 };
+		ev[MSTAT_NSERIES][nlive++] = (struct event){ tl->end[k], -1 };
+		if (tl->start[k] < lo)
+			lo = tl->start[k];
+		if (tl->end[k] > hi)
+			hi = tl->end[k];
 	}
 	if (lo > hi)
 		lo = hi = 0;
@@ -147,54 +228,34 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 	while (span / tl->bin_ns + 1 > MSTAT_MAX_BINS)
 		tl->bin_ns *= 2;
 	tl->nbins = (size_t)(span / tl->bin_ns) + 1;
+	ok = true;
 	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
 		tl->curve[c] = calloc(tl->nbins, sizeof(*tl->curve[c]));
 		ok = ok && tl->curve[c];
 	}
 	tl->total = tl->curve[MSTAT_HEAP];
 	tl->live = calloc(tl->nbins, sizeof(*tl->live));
-	s.diff = calloc(tl->nbins + 1, sizeof(*s.diff));
-	ldiff = calloc(tl->nbins + 1, sizeof(*ldiff));
-	if (!ok || !tl->live || !s.diff || !ldiff) {
-		free(s.diff);
-		free(ldiff);
-		mstat_timeline_free(tl);
-		return -ENOMEM;
-	}
-	for (size_t k = 0; k < set->n; k++) {
-		const struct mstat_image *im = &set->img[k];
-
-		if (!counted(im))
-			continue;
-		ldiff[mstat_timeline_bin(tl, im->t_first)]++;
-		ldiff[mstat_timeline_bin(tl, im->t_last) + 1]--;
-	}
-	for (size_t b = 0, lrun = 0; b < tl->nbins; b++) {
-		lrun += (size_t)ldiff[b];
-		tl->live[b] = (uint32_t)lrun;
-	}
+	if (!ok || !tl->live)
+		goto out_nomem;
 	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
-		int64_t run = 0, *v = tl->curve[c];
-
-		memset(s.diff, 0, (tl->nbins + 1) * sizeof(*s.diff));
-		s.excess = v;
-		for (size_t k = 0; k < set->n; k++)
-			if (counted(&set->img[k]))
-				walk(tl, &set->img[k], c, &s.w);
-		for (size_t b = 0; b < tl->nbins; b++) {
-			run += s.diff[b];
-			v[b] += run;
-			if (v[b] > tl->cpeak[c]) {
-				tl->cpeak[c] = v[b];
-				tl->cpeak_bin[c] = b;
-			}
-		}
+		sweep(tl, ev[c], nev, tl->curve[c], &tl->cpeak[c], &tl->cpeak_t[c]);
+		tl->cpeak_bin[c] = mstat_timeline_bin(tl, tl->cpeak_t[c]);
 	}
+	sweep(tl, ev[MSTAT_NSERIES], nlive, NULL, &live_peak, &live_t);
+	tl->live_max = (uint32_t)live_peak;
 	tl->peak = tl->cpeak[MSTAT_HEAP];
 	tl->peak_bin = tl->cpeak_bin[MSTAT_HEAP];
-	free(s.diff);
-	free(ldiff);
+	tl->peak_t = tl->cpeak_t[MSTAT_HEAP];
+	free(st);
+	for (unsigned c = 0; c <= MSTAT_NSERIES; c++)
+		free(ev[c]);
 	return 0;
+out_nomem:
+	free(st);
+	for (unsigned c = 0; c <= MSTAT_NSERIES; c++)
+		free(ev[c]);
+	mstat_timeline_free(tl);
+	return -ENOMEM;
 }
 
 void mstat_timeline_free(struct mstat_timeline *tl)
@@ -202,5 +263,7 @@ void mstat_timeline_free(struct mstat_timeline *tl)
 	for (unsigned c = 0; c < MSTAT_NSERIES; c++)
 		free(tl->curve[c]);
 	free(tl->live);
+	free(tl->start);
+	free(tl->end);
 	memset(tl, 0, sizeof(*tl));
 }

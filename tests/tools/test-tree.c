@@ -128,13 +128,13 @@ int main(void)
 	CHECK_EQ(tl.bin_ns, MSTAT_TICK_NS);
 	CHECK_EQ(tl.peak, 2008 + 504);
 	CHECK_EQ(tl.t0 + tl.peak_bin * tl.bin_ns, 10600000000ull);
-	CHECK_EQ(mstat_timeline_at(&tl, &set.img[p1a], mstat_timeline_bin(&tl, 10200000000ull), MSTAT_HEAP), 1008);
-	CHECK_EQ(mstat_timeline_at(&tl, &set.img[p1a], mstat_timeline_bin(&tl, 10404000000ull), MSTAT_HEAP), 0);
-	CHECK_EQ(mstat_timeline_at(&tl, &set.img[s], mstat_timeline_bin(&tl, 10604000000ull), MSTAT_HEAP), 504);
+	CHECK_EQ(mstat_timeline_at(&tl, &set.img[p1a], 10200000000ull, MSTAT_HEAP), 1008);
+	CHECK_EQ(mstat_timeline_at(&tl, &set.img[p1a], 10404000000ull, MSTAT_HEAP), 0);
+	CHECK_EQ(mstat_timeline_at(&tl, &set.img[s], 10604000000ull, MSTAT_HEAP), 504);
 	CHECK_EQ(tl.total[mstat_timeline_bin(&tl, 10300000000ull)], 1008);
 	CHECK_EQ(tl.total[mstat_timeline_bin(&tl, 10650000000ull)], 2008);
 	/* The fork child inherited 1008 but adds nothing of its own. */
-	CHECK_EQ(mstat_timeline_at(&tl, &set.img[f], mstat_timeline_bin(&tl, 10010000000ull), MSTAT_HEAP), 0);
+	CHECK_EQ(mstat_timeline_at(&tl, &set.img[f], 10010000000ull, MSTAT_HEAP), 0);
 	mstat_timeline_free(&tl);
 
 	mstat_set_free(&set);

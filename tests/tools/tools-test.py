@@ -326,6 +326,77 @@ def case_rss(tmp):
               f"sh's resident peak is its own: {sh[0]['rss_peak']} from {sh[0]['rss_peak_source']}")
 
 
+def case_serial(tmp):
+    """A strictly serial loop of short programs: never more than the shell
+    and one child alive, so the tree's heap is never more than the two of
+    them together, however many children end within one tick."""
+    n = 200
+    script = 'i=0; while [ $i -lt %d ]; do "$0"; i=$((i+1)); done' % n
+    p, rep = run_json(tmp, "serial", ["sh", "-c", script, prog("prog-counts")])
+    check(p.returncode == 0 and rep is not None, f"exit status {p.returncode}: {p.stderr[-500:]}")
+    if not rep:
+        return
+    ims = images(rep)
+    kids = [im for im in ims if im["command"] == "prog-counts"]
+    shells = [im for im in ims if im["command"] != "prog-counts"]
+    check(len(kids) == n, f"{len(kids)} children, want {n}")
+    h = rep["heap"]
+    check(h["max_alive"] <= 2, f"at most the shell and one child alive: {h['max_alive']}")
+    check(max(pt[2] for pt in h["series"]) <= 2, "the series says so too")
+    bound = max(im["peak"] for im in shells) + max(im["peak"] for im in kids)
+    check(h["peak_bytes"] <= bound, f"tree heap peak {h['peak_bytes']}: more than a shell and a child ({bound})")
+    check(len(h["at_peak"]) <= 2, f"at the peak: {h['at_peak']}")
+    for k in ("total", "rss"):
+        held = rep["memory"]["peaks"][k]["bytes"]
+        one = max(im["total_peak" if k == "total" else "rss_peak"] for im in kids)
+        most = max(im["total_peak" if k == "total" else "rss_peak"] for im in shells)
+        check(held <= one + most, f"tree {k} peak {held}: more than a shell and a child ({one + most})")
+    t = mstat("report", os.path.join(tmp, "serial"))
+    alive = [int(m) for m in re.findall(r"at most (\d+) (?:alive|process)", t.stdout)]
+    check(alive and max(alive) <= 2, f"text: at most {alive} alive")
+
+
+def case_rssless(tmp):
+    """Logs without RSS entries, only FINI's maxrss: the tree's resident
+    peak is what the processes alive together held, never 0 B beside
+    per-command figures."""
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    hdr = ("# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {start}\n# PSTART 1000\n"
+           "# TIME 1700000000000000000 {t}\n# ORIGIN image\n# FILE log.{pid}.1.0\n"
+           "# CMDLINE {cmd}\n+ INIT 0 0x0\n-\n+ TIME {t} 0x0\n-\n+ malloc 100 0x1000 104\n-\n")
+    fini = ("+ FINI 0 0x0 allocations=1 allocated=104 deallocations=0 deallocated=0 in_use=104 "
+            "peak_in_use=104 maxrss={rss}{more}\n-\n")
+    t0 = 10_000_000_000
+    kids = ((200, "cc1", 100, 2_000_000, " time=%d" % (t0 + 300_000_000)),
+            (201, "as", 400, 3_000_000, ""),     # no time= (an older preload)
+            (202, "ld", 800, 5_000_000, " time=%d" % (t0 + 900_000_000)))
+    with open(os.path.join(d, "log.100.1.0"), "w") as f:
+        f.write(hdr.format(pid=100, ppid=1, start=1000, t=t0, cmd="make"))
+        f.write(f"+ TIME {t0 + 1_000_000_000} 0x0\n-\n")
+        f.write(fini.format(rss=1_000_000, more=f" time={t0 + 1_000_000_000}"))
+    for pid, cmd, ms, rss, more in kids:
+        t = t0 + ms * 1_000_000
+        with open(os.path.join(d, f"log.{pid}.1.0"), "w") as f:
+            f.write(hdr.format(pid=pid, ppid=100, start=1000 + ms // 10, t=t, cmd=cmd))
+            f.write(f"+ TIME {t + 100_000_000} 0x0\n-\n" + fini.format(rss=rss, more=more))
+    r = mstat("report", "--json", d)
+    check(r.returncode == 0 and r.stderr == "", f"report: {r.returncode} {r.stderr}")
+    j = json.loads(r.stdout) if r.returncode == 0 else None
+    if not j:
+        return
+    rss = j["memory"]["peaks"]["rss"]
+    most = max(c["rss_peak_max"] for c in j["commands"])
+    check(rss["bytes"] >= most, f"tree resident peak {rss['bytes']} below a command's {most}")
+    # make lives 0-1 s, cc1 0.1-0.3 s, as 0.4-0.5 s (its last tick's end), ld 0.8-0.9 s.
+    check(rss["bytes"] == 1_000_000 + 5_000_000, f"make and ld together: {rss}")
+    check(abs(rss["time"] - 0.8) < 0.001, f"when ld started: {rss['time']}")
+    check(j["heap"]["max_alive"] == 2, f"never more than make and one child: {j['heap']['max_alive']}")
+    t = mstat("report", d)
+    check("resident 0 B" not in t.stdout and re.search(r"resident 5\.72 MiB", t.stdout),
+          f"text: the tree's resident peak: {[l for l in t.stdout.splitlines() if 'resident' in l]}")
+
+
 def case_gxx(tmp):
     """A real g++ -O2 compile: cc1plus's resident peak against an
     independent measurement, and how much of it heap and mmap explain."""
