@@ -19,7 +19,7 @@
 #include "tree.h"
 #include "units.h"
 
-#define SERIES_POINTS 6000	/* the tree's curves: highest of each group of bins */
+#define SERIES_POINTS 16384	/* the tree's curves: highest of each group of bins (zoom) */
 #define CURVE_BUDGET 60000	/* per-process curves, points over all processes */
 #define CURVE_MIN 12
 #define CURVE_MAX 500

@@ -102,14 +102,17 @@
     var clip = svg('clipPath', { id: o.id + '-clip' });
     clip.appendChild(svg('rect', { x: ML, y: MT, width: pw, height: ph }));
     s.appendChild(clip);
-    // Steps: each point holds from its time to the next one's.
+    // Steps: each point holds from its time to the next one's; where
+    // points are denser than pixels, the highest of each pixel's points.
     ['total', 'heap', 'anon', 'rss'].forEach(function (k) {
       if (o.keys.indexOf(k) < 0) return;
       var v = o.series[k], fill = k === 'total' || k === 'heap', d = [];
-      var from = Math.max(0, i0 - 1), to = Math.min(o.n, i1 + 1);
+      var from = Math.max(0, i0 - 1), to = Math.min(o.n, i1 + 1), g = Math.max(1, Math.floor((to - from) / pw));
       d.push('M' + X(o.t0 + from * o.step).toFixed(1) + ' ' + Y(0).toFixed(1));
-      for (var i = from; i < to; i++) {
-        var x0 = X(o.t0 + i * o.step), x1 = X(o.t0 + (i + 1) * o.step), yy = Y(v[i]);
+      for (var i = from; i < to; i += g) {
+        var m = v[i];
+        for (var j = i + 1; j < i + g && j < to; j++) if (v[j] > m) m = v[j];
+        var x0 = X(o.t0 + i * o.step), x1 = X(o.t0 + Math.min(i + g, to) * o.step), yy = Y(m);
         d.push('L' + x0.toFixed(1) + ' ' + yy.toFixed(1) + ' L' + x1.toFixed(1) + ' ' + yy.toFixed(1));
       }
       d.push('L' + X(o.t0 + to * o.step).toFixed(1) + ' ' + Y(0).toFixed(1));
