@@ -697,9 +697,11 @@ def case_make(tmp):
     if not shutil.which("make") or not shutil.which("cc"):
         print("SKIP: make or cc missing")
         sys.exit(77)
-    work = os.path.join(tmp, "wordfreq")
-    shutil.copytree(os.path.join(SRC, "examples", "wordfreq"), work)
-    p, rep = run_json(tmp, "make", ["make", "-j2"], cwd=work)
+    # Built from the source tree into a fresh object directory: whatever
+    # was built before, here or in the tree, there is all to do.
+    work = os.path.join(SRC, "examples", "wordfreq")
+    obj = "O=" + os.path.join(tmp, "wordfreq")
+    p, rep = run_json(tmp, "make", ["make", "-j2", "-C", work, obj])
     check(p.returncode == 0, f"make -j2: exit {p.returncode}: {p.stderr[-2000:]}")
     if not check(rep is not None, "no JSON report"):
         return
@@ -724,7 +726,8 @@ def case_make(tmp):
           "the tree peak is at least the biggest process's own blocks")
     check(rep["read"]["problems"] == 0, f"problems: {rep['read']['problems']}")
     # A failing command's status passes through too.
-    p = mstat("run", "-o", os.path.join(tmp, "fail") + "/", "--", "make", "no-such-target", cwd=work)
+    p = mstat("run", "-o", os.path.join(tmp, "fail") + "/", "--", "make", "-C", work, obj,
+              "no-such-target")
     check(p.returncode == 2, f"failing make: exit {p.returncode}, want 2")
     check("exited with status 2" in p.stderr, "says the status")
     # Reading on one thread or two gives the same report.
@@ -1342,6 +1345,47 @@ def case_bench(tmp):
         r = mstat("report", "--stats", "--threads", th, "--json", "--output", os.devnull, d)
         print(r.stderr.strip())
         check(r.returncode == 0, "report of the benchmark logs")
+
+
+# ---- issue 15: first use ----
+
+def readme_first_command():
+    """The README's first command (after `scripts/setup && `)."""
+    with open(os.path.join(SRC, "README.md")) as f:
+        text = f.read()
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    cmds = [l for l in block.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    return cmds[0].split("&&", 1)[1].strip() if cmds and "&&" in cmds[0] else None
+
+
+def tree_files(top):
+    out = set()
+    for d, _, fs in os.walk(top):
+        out.update(os.path.relpath(os.path.join(d, f), top) for f in fs)
+    return out
+
+
+def case_firstuse(tmp):
+    # The README's first command, in a copy of the checkout's example: it
+    # leaves the example's files as they were, so the test of the traced
+    # make (tools-make) still finds everything to do after it.
+    cmd = readme_first_command()
+    if check(cmd and cmd.startswith("build/tools/malloc-stat run "), f"README's command: {cmd}"):
+        root = os.path.join(tmp, "checkout")
+        ex = os.path.join(root, "examples", "wordfreq")
+        shutil.copytree(os.path.join(SRC, "examples", "wordfreq"), ex)
+        before = tree_files(ex)
+        sh = cmd.replace("build/tools/malloc-stat", '"$MSTAT"', 1)
+        r = subprocess.run(["/bin/sh", "-c", sh], cwd=root, capture_output=True, text=True,
+                           env=env(), timeout=300)
+        check(r.returncode == 0 and "check: ok" in r.stdout,
+              f"README's command: exit {r.returncode}: {r.stderr[-1500:]}")
+        check(tree_files(ex) == before,
+              f"the example's tree as checked out: new {sorted(tree_files(ex) - before)}")
+        p, rep = run_json(tmp, "again", ["make", "-j2", "-C", ex, "O=" + os.path.join(tmp, "obj")])
+        cmds = {c["name"]: c["count"] for c in rep["commands"]} if rep else {}
+        check(p.returncode == 0 and cmds.get("cc1") == 5,
+              f"the traced make after it compiles all five files: {cmds} {p.stderr[-500:]}")
 
 
 def main():
