@@ -243,7 +243,7 @@ def shots(page, outdir):
     """The README's pictures: the chart zoomed on nothing, the processes table
     sorted by a click, the whole tree's flame graph."""
     chrome = "/usr/bin/chromium"
-    br = Browser(chrome, width=1100, height=900)
+    br = Browser(chrome, width=1280, height=900)
     try:
         br.open("file://" + os.path.abspath(page))
         br.js("document.body.dataset.ready")
