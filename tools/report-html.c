@@ -409,13 +409,18 @@ static int flame(const struct mstat_report *r, FILE *out)
 			}
 			putc(']', out);
 		}
-		if (small[0] + small[1] + small[2] >= 0.5) {
-			long ni = intern(&names, "[small stacks]", 14), li = intern(&locs, "", 0);
+		if (!e && small[0] + small[1] + small[2] >= 0.5) {
+			long ni = intern(&names, "[small stacks]", 14), li = intern(&locs, "", 0), fi = -1;
 			char key[40];
 
 			snprintf(key, sizeof(key), "%ld,%ld", ni, li);
-			fprintf(out, "%s[%.0f,%.0f,%.0f,%ld]", first ? "" : ",", small[0], small[1], small[2],
-				intern(&frames, key, strlen(key)));
+			if (ni >= 0 && li >= 0)
+				fi = intern(&frames, key, strlen(key));
+			if (fi < 0)
+				e = -ENOMEM;
+			else
+				fprintf(out, "%s[%.0f,%.0f,%.0f,%ld]", first ? "" : ",", small[0], small[1],
+					small[2], fi);
 		}
 		fputs("]}", out);
 	}

@@ -103,12 +103,12 @@ static void node_name(FILE *out, const struct mstat_image *im)
 /* "cc [123]", "sh -> cc1 [123]": the commands of its chain, at most three. */
 static void proc_name(FILE *out, const struct mstat_set *set, const struct proc *p)
 {
-	char buf[400];
+	char buf[512];		/* at most 300 + 64 + 7 + 24 bytes below */
 	size_t len = 0, shown = 0;
 	const char *last = NULL;
 
 	buf[0] = 0;
-	for (size_t i = 0; i < p->n && len < sizeof(buf) - 64; i++) {
+	for (size_t i = 0; i < p->n && len < 300; i++) {
 		const struct mstat_image *im = &set->img[p->nodes[i]];
 		const char *c = im->virt ? "?" : mstat_image_command(im);
 
@@ -118,7 +118,7 @@ static void proc_name(FILE *out, const struct mstat_set *set, const struct proc 
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, " -> ...");
 			break;
 		}
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%.100s", shown ? " -> " : "", c);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%.60s", shown ? " -> " : "", c);
 		last = c;
 		shown++;
 	}
