@@ -129,7 +129,7 @@
       s.appendChild(c);
       var right = X(m.t) > ML + pw * 0.65;
       var t = svg('text', { x: X(m.t) + (right ? -8 : 8), y: Y(m.v) + (m.dy || 4), fill: m.color,
-                            'text-anchor': right ? 'end' : 'start' });
+                            'text-anchor': right ? 'end' : 'start', 'class': 'mark' });
       t.textContent = m.label;
       s.appendChild(t);
     });
