@@ -175,7 +175,8 @@ int mstat_cmd_merge(int argc, char **argv)
 		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", out, strerror(-e));
 		code = MSTAT_EXIT_NOLOGS;
 	} else {
-		fprintf(stderr, "malloc-stat: merged %zu logs into %s\n", set.nvalid, out);
+		fprintf(stderr, "malloc-stat: merged %zu %s into %s\n", set.nvalid,
+			set.nvalid == 1 ? "log" : "logs", out);
 	}
 	mstat_set_free(&set);
 	return code;

@@ -129,6 +129,9 @@ static int collapsed_to(const char *path, const struct mstat_stackview *v, enum 
 		fprintf(stderr, "malloc-stat: cannot write '%s': %s\n", path, strerror(errno ? errno : EIO));
 		return -1;
 	}
+	if (!v->nex)
+		fprintf(stderr, "malloc-stat: %s: empty: no call stacks in these logs (record them with `malloc-stat run --backtrace DEPTH` or MALLOC_STAT_BACKTRACE=DEPTH)\n",
+			path);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
  * `malloc-stat run [-o PREFIX] -- COMMAND...`: runs the command with the
- * preload appended to LD_PRELOAD and an absolute MALLOC_STAT_PREFIX, waits
+ * preload appended to LD_PRELOAD, an absolute MALLOC_STAT_PREFIX and the
+ * capture settings (MALLOC_STAT_BACKTRACE, MALLOC_STAT_SAMPLE), waits
  * for it, reports on stderr (the command keeps stdout), and exits with the
  * command's status (128+N for a signal N). malloc-stat itself is never
  * traced: only the child's environment changes.
@@ -19,19 +20,49 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "load.h"
+
 static void run_usage(FILE *out)
 {
 	fputs("Usage: malloc-stat run [OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "Runs COMMAND with every process of its tree traced, then reports on stderr.\n"
 	      "Exits with the command's status (128+N when signal N ended it).\n\n"
+	      "What is recorded (in the logs; `malloc-stat report` reads them again later):\n"
 	      "  -o, --prefix PREFIX   write the logs as PREFIX.PID.EPOCH.N (a directory or a\n"
 	      "                        path ending in '/' gets PREFIX/log); default: a fresh\n"
 	      "                        directory $TMPDIR/malloc-stat.XXXXXX\n"
+	      "      --backtrace DEPTH a call stack of up to DEPTH frames (at most 64) per\n"
+	      "                        allocation; 0: none (MALLOC_STAT_BACKTRACE)\n"
+	      "      --sample BYTES    stacks for one allocation every BYTES allocated bytes\n"
+	      "                        on average, not for each; counts stay exact\n"
+	      "                        (MALLOC_STAT_SAMPLE)\n\n"
+	      "What is reported (as for `malloc-stat report`):\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
 	      "      --stats, --quiet, --jobs N,..., --stacks, --pid PID, --stack-depth N,\n"
 	      "      --collapsed FILE, --collapsed-metric M\n"
-	      "                        as for `malloc-stat report`\n"
+	      "                        --stacks and --collapsed also record stacks, 32\n"
+	      "                        frames deep, unless --backtrace or\n"
+	      "                        MALLOC_STAT_BACKTRACE says otherwise\n"
 	      "      --help\n", out);
+}
+
+/* A capture setting from the command line, for the preload's environment
+ * variable. */
+static int capture_arg(const char *name, const char *arg, unsigned long long max,
+		       const char **out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v > max) {
+		fprintf(stderr, "malloc-stat: --%s wants a number from 0 to %llu, not '%s'\n", name,
+			max, arg);
+		return -1;
+	}
+	*out = arg;
+	return 0;
 }
 
 /* PREFIX as an absolute path whose directory exists; no log with it yet. */
@@ -91,7 +122,7 @@ static int make_prefix(const char *arg, char *prefix, size_t cap, char *dir, siz
 	size_t bl = strlen(base);
 
 	while (d && (de = readdir(d))) {
-		if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.') {
+		if (mstat_is_log_name(de->d_name, base, bl)) {
 			fprintf(stderr, "malloc-stat: logs with the prefix '%s' exist already (%s); remove them or choose another -o\n",
 				prefix, de->d_name);
 			closedir(d);
@@ -146,11 +177,15 @@ static void pass_on(int sig)
 
 int mstat_cmd_run(int argc, char **argv)
 {
+	enum { OPT_BACKTRACE = 0x200, OPT_SAMPLE };
 	static const struct option longopts[] = {
-		{ "prefix", required_argument, NULL, 'o' }, MSTAT_REPORT_LONGOPTS, { 0 }
+		{ "prefix", required_argument, NULL, 'o' },
+		{ "backtrace", required_argument, NULL, OPT_BACKTRACE },
+		{ "sample", required_argument, NULL, OPT_SAMPLE },
+		MSTAT_REPORT_LONGOPTS, { 0 }
 	};
 	struct mstat_report_opts o;
-	const char *prefix_arg = NULL;
+	const char *prefix_arg = NULL, *backtrace = NULL, *sample = NULL;
 	char so[PATH_MAX], prefix[PATH_MAX], dir[PATH_MAX];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_term, old_hup;
 	struct sigaction fwd = { .sa_handler = pass_on };
@@ -169,6 +204,11 @@ int mstat_cmd_run(int argc, char **argv)
 			continue;
 		if (c == 'o') {
 			prefix_arg = optarg;
+		} else if (c == OPT_BACKTRACE || c == OPT_SAMPLE) {
+			if (capture_arg(c == OPT_SAMPLE ? "sample" : "backtrace", optarg,
+					c == OPT_SAMPLE ? 1ull << 40 : 64,
+					c == OPT_SAMPLE ? &sample : &backtrace) < 0)
+				return MSTAT_EXIT_USAGE;
 		} else if (c == 'h' || c == OPT_HELP) {
 			run_usage(stdout);
 			return MSTAT_EXIT_OK;
@@ -189,6 +229,10 @@ int mstat_cmd_run(int argc, char **argv)
 			so);
 		return MSTAT_EXIT_RUNFAIL;
 	}
+	/* Stacks asked for in the report, or sampled, and no depth set:
+	 * recorded 32 frames deep. */
+	if (!backtrace && !getenv("MALLOC_STAT_BACKTRACE") && (sample || o.stacks || o.collapsed))
+		backtrace = "32";
 	if (make_prefix(prefix_arg, prefix, sizeof(prefix), dir, sizeof(dir)) < 0)
 		return MSTAT_EXIT_RUNFAIL;
 	/* Room, before the command starts, for the images that will get no
@@ -208,7 +252,9 @@ int mstat_cmd_run(int argc, char **argv)
 	if (pid == 0) {
 		close(pfd[0]);
 		if (setenv("MALLOC_STAT_PREFIX", prefix, 1) == 0 &&
-		    setenv("LD_PRELOAD", preload, 1) == 0)
+		    setenv("LD_PRELOAD", preload, 1) == 0 &&
+		    (!backtrace || setenv("MALLOC_STAT_BACKTRACE", backtrace, 1) == 0) &&
+		    (!sample || setenv("MALLOC_STAT_SAMPLE", sample, 1) == 0))
 			execvp(argv[optind], argv + optind);
 		err = errno;
 		(void)!write(pfd[1], &err, sizeof(err));

@@ -141,6 +141,7 @@ struct mstat_image {
 	long first_child, next_sibling;
 	long proc;		/* first image of the process */
 	bool exec_untraced;	/* ended by exec; the next image has no log */
+	bool pid_reused;	/* another process of the set had its pid */
 	unsigned untraced_forks;	/* FORK entries with no traced child */
 };
 
@@ -152,9 +153,22 @@ void mstat_image_free(struct mstat_image *im);
 const char *mstat_image_command(const struct mstat_image *im);
 
 /* The command line for people: arguments joined by spaces, those with
- * spaces or quotes single-quoted, cut to max bytes (with "..."). Returns
- * the length written into buf (always NUL-terminated, cap > 4). */
+ * spaces, quotes or control characters single-quoted, control characters
+ * as \n, \t or \xHH, cut to max bytes (with "..."). Returns the length
+ * written into buf (always NUL-terminated, cap > 4). */
 size_t mstat_image_cmdline(const struct mstat_image *im, char *buf, size_t cap, size_t max);
+
+/* The name of a row, as mstat_image_cmdline writes it: the program's base
+ * name and the arguments that say which job it was: the source file of a
+ * compiler (cc1, cc1plus) and of a compiling driver (cc, gcc, g++, clang),
+ * the output of a linking driver and of as, ld and collect2 ("-o FILE"),
+ * the directory, makefile and targets of make; every argument for other
+ * programs. Cut to max bytes: the job's arguments keep their ends. */
+size_t mstat_image_label(const struct mstat_image *im, char *buf, size_t cap, size_t max);
+
+/* s for a terminal, control characters escaped as in the command line,
+ * cut to cap - 1 bytes with "...". */
+size_t mstat_text_escape(char *buf, size_t cap, const char *s);
 
 /* Leaked means own blocks live at the end of an image that exited or died;
  * at an exec the new image replaces them, which is no leak; a log cut

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,11 +503,25 @@ static int add_file(struct list *l, struct mstat_set *set, const char *file, con
 static int add_spooled(struct list *l, struct mstat_set *set, const char *in, FILE *msgs)
 {
 	char path[64], buf[1 << 16];
-	int fd = open(in, O_RDONLY | O_CLOEXEC), out = -1, r = 0;
+	int fd = open(in, O_RDONLY | O_CLOEXEC | O_NONBLOCK), out = -1, r = 0;
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
 	uint64_t size = 0;
 	ssize_t n;
 
 	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* Opened without waiting for a writer, which a FIFO may never get:
+	 * after a second without data, say what we wait for. */
+	if (poll(&pf, 1, 1000) == 0 && msgs) {
+		fprintf(msgs, "malloc-stat: waiting for '%s' (a pipe or FIFO): nothing written to it yet\n",
+			in);
+		fflush(msgs);
+	}
+	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+		;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -539,8 +554,23 @@ out:
 	return r;
 }
 
-/* The regular files of a directory, or those named PREFIX.* beside a
- * prefix. */
+bool mstat_is_log_name(const char *name, const char *prefix, size_t plen)
+{
+	const char *p = name + plen;
+
+	if (strncmp(name, prefix, plen))
+		return false;
+	for (int field = 0; field < 3; field++) {
+		if (*p++ != '.' || *p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return !*p;
+}
+
+/* The regular files of a directory, or the logs of a prefix beside it
+ * (not PREFIX.out, the output a command was redirected to). */
 static int add_dir(struct list *l, struct mstat_set *set, const char *dir, const char *prefix,
 		   FILE *msgs, size_t *found)
 {
@@ -557,7 +587,8 @@ static int add_dir(struct list *l, struct mstat_set *set, const char *dir, const
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (prefix && (strncmp(de->d_name, prefix, plen) || de->d_name[plen] != '.'))
+		if (prefix && !mstat_is_log_name(de->d_name, prefix, plen) &&
+		    !(!strncmp(de->d_name, prefix, plen) && !strcmp(de->d_name + plen, ".nolog")))
 			continue;
 		if (nn == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -575,7 +606,8 @@ static int add_dir(struct list *l, struct mstat_set *set, const char *dir, const
 		}
 		nn++;
 	}
-	qsort(names, nn, sizeof(*names), cmp_str);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < nn && r == 0; i++) {
 		char path[PATH_MAX];
 		struct stat st;
@@ -602,6 +634,12 @@ static int add_input(struct list *l, struct mstat_set *set, const char *in, FILE
 	size_t found = 0;
 	int r;
 
+	if (stat(in, &st) < 0 && errno != ENOENT) {
+		/* a symlink loop, no permission, a file as a directory */
+		if (msgs)
+			fprintf(msgs, "malloc-stat: cannot open '%s': %s\n", in, strerror(errno));
+		return 0;
+	}
 	if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
 		r = add_dir(l, set, in, NULL, msgs, &found);
 		if (r == 0 && !found && msgs)
@@ -734,6 +772,52 @@ static void progress(struct job *j, uint64_t total, double t0, bool *shown)
 	*shown = true;
 }
 
+struct ident {
+	dev_t dev;
+	ino_t ino;
+	size_t i;
+};
+
+static int cmp_ident(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Marks the inputs that name the same file as an earlier one (said on
+ * msgs): a FIFO read twice would wait for a second writer forever. */
+static int mark_repeats(char *const *inputs, size_t n, bool *again, FILE *msgs)
+{
+	struct ident *v = malloc((n + 1) * sizeof(*v));
+	size_t m = 0;
+	struct stat st;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (stat(inputs[i], &st) == 0)
+			v[m++] = (struct ident){ st.st_dev, st.st_ino, i };
+	if (m)
+		qsort(v, m, sizeof(*v), cmp_ident);
+	for (size_t k = 1, first = 0; k < m; k++) {
+		if (v[k].dev != v[first].dev || v[k].ino != v[first].ino) {
+			first = k;
+			continue;
+		}
+		again[v[k].i] = true;
+		if (msgs)
+			fprintf(msgs, "malloc-stat: '%s' is '%s' again: read once\n", inputs[v[k].i],
+				inputs[v[first].i]);
+	}
+	free(v);
+	return 0;
+}
+
 int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	       const struct mstat_load_opts *o)
 {
@@ -743,11 +827,15 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	unsigned nt = o->threads, started = 0;
 	uint64_t total = 0;
 	double t0 = now_s(), last = 0, c0 = cpu_s();
-	bool shown = false;
+	bool shown = false, *again;
 	int r = 0;
 
+	again = calloc(ninputs + 1, sizeof(*again));
+	r = again ? mark_repeats(inputs, ninputs, again, o->msgs) : -ENOMEM;
 	for (size_t i = 0; i < ninputs && r == 0; i++)
-		r = add_input(&l, set, inputs[i], o->msgs);
+		if (!again[i])
+			r = add_input(&l, set, inputs[i], o->msgs);
+	free(again);
 	if (r < 0)
 		goto out;
 	set->ninputs = l.n;

@@ -42,7 +42,8 @@ struct mstat_load_opts {
 
 /*
  * Reads every input: a directory (its regular files), a regular file (a
- * log or a merged file), or a log prefix P (the files P.*). Returns 0 with
+ * log or a merged file), a pipe or FIFO, or a log prefix P (the files
+ * P.PID.EPOCH.N); an input given twice is read once. Returns 0 with
  * at least one valid image, -ENOENT when nothing was found or readable
  * (explained on o->msgs), -ENOMEM.
  */
@@ -50,6 +51,10 @@ int mstat_load(struct mstat_set *set, char *const *inputs, size_t ninputs,
 	       const struct mstat_load_opts *o);
 
 void mstat_set_free(struct mstat_set *set);
+
+/* Whether a file name is a log of prefix (its first plen bytes) as the
+ * preload names them: PREFIX.PID.EPOCH.COUNTER. */
+bool mstat_is_log_name(const char *name, const char *prefix, size_t plen);
 
 /* Appends an image (tree.c's virtual nodes); its index, or -ENOMEM. */
 long mstat_set_add(struct mstat_set *set);

@@ -50,9 +50,14 @@ static void label(FILE *out, const struct mstat_image *im)
 		fputs(": not traced</span>", out);
 		return;
 	}
-	mstat_image_cmdline(im, buf, sizeof(buf), 160);
+	/* the job's name shown, the whole command line on hover */
+	mstat_image_cmdline(im, buf, sizeof(buf), sizeof(buf) - 1);
+	fputs("<span title=\"", out);
 	mstat_html_str(out, buf);
-	fprintf(out, " <span class=muted>[%lld%s]</span>", (long long)im->pid,
+	fputs("\">", out);
+	mstat_image_label(im, buf, sizeof(buf), 160);
+	mstat_html_str(out, buf);
+	fprintf(out, "</span> <span class=muted>[%lld%s]</span>", (long long)im->pid,
 		im->rel == MSTAT_REL_FORK ? " fork" : im->rel == MSTAT_REL_EXEC ? " exec" :
 		im->rel == MSTAT_REL_CLONE ? " clone" : "");
 }

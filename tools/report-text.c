@@ -40,21 +40,29 @@ static const char *rel_tag(enum mstat_rel rel)
 	}
 }
 
-/* "cmdline [pid tag]" cut to fit max columns. */
-static void label(const struct mstat_image *im, char *buf, size_t cap, size_t max)
+/* "name job-args [pid tag]" cut to fit max columns; a pid that two
+ * processes had gets the start of this one ("[10002 at 1.250 s]"). */
+static void label(const struct mstat_report *r, const struct mstat_image *im, char *buf,
+		  size_t cap, size_t max)
 {
-	char tail[64];
+	char tail[96], at[48] = "";
 	size_t tl, n;
 
 	if (im->virt) {
+		char path[256];
+
+		mstat_text_escape(path, sizeof(path), im->exec_path ? im->exec_path : "?");
 		if (im->rel == MSTAT_REL_EXEC)
-			snprintf(buf, cap, "[exec'd %.200s: not traced]", im->exec_path ? im->exec_path : "?");
+			snprintf(buf, cap, "[exec'd %s: not traced]", path);
 		else
 			snprintf(buf, cap, "[pid %lld: not traced]", (long long)im->pid);
 		return;
 	}
-	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s]", (long long)im->pid, rel_tag(im->rel));
-	n = mstat_image_cmdline(im, buf, cap, max > tl + 8 ? max - tl : 8);
+	if (im->pid_reused)
+		snprintf(at, sizeof(at), " at %.3f s", mstat_report_secs(r, im->t_first));
+	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s%s]", (long long)im->pid, at,
+			      rel_tag(im->rel));
+	n = mstat_image_label(im, buf, cap, max > tl + 8 ? max - tl : 8);
 	if (n + tl < cap)
 		memcpy(buf + n, tail, tl + 1);
 }
@@ -95,7 +103,7 @@ static void tree(const struct mstat_report *r, FILE *out)
 			const struct mstat_image *im = &r->set->img[row->img];
 			bool lk = mstat_image_leaks(im);
 
-			label(im, text, sizeof(text), (size_t)max);
+			label(r, im, text, sizeof(text), (size_t)max);
 			if (im->virt)
 				fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", "", "", "", "", "", "",
 					"", pre, text);
@@ -108,8 +116,11 @@ static void tree(const struct mstat_report *r, FILE *out)
 					lk ? mstat_bytes(b4, (int64_t)im->live_bytes) : "-",
 					end_name(im), pre, text);
 		} else if (row->kind == MSTAT_ROW_GROUP) {
+			char name[128];
+
+			mstat_text_escape(name, sizeof(name), row->name);
 			snprintf(text, sizeof(text), "%s x %zu (peaks summed %s; largest below)",
-				 row->name, row->count, mstat_bytes(b4, row->peak_sum));
+				 name, row->count, mstat_bytes(b4, row->peak_sum));
 			fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", mstat_bytes(b1, row->peak_max),
 				"", "", mstat_count(b2, row->allocs), "", row->leaked_bytes ?
 				mstat_bytes(b3, (int64_t)row->leaked_bytes) : "-", "", pre, text);
@@ -127,21 +138,25 @@ static void tree(const struct mstat_report *r, FILE *out)
 static void commands(const struct mstat_report *r, FILE *out)
 {
 	size_t lim = r->top && r->ncmds > r->top ? r->top : r->ncmds;
-	char b[6][MSTAT_UNIT_LEN];
+	size_t room = r->width > 81 + 24 ? (size_t)r->width - 81 : 24;
+	char b[6][MSTAT_UNIT_LEN], name[128], text[512];
 
 	fprintf(out, "\nCommands (all invocations, by summed peak):\n");
-	fprintf(out, "  %-16s %6s %9s %10s %10s %10s %10s\n", "COMMAND", "COUNT", "CALLS",
-		"ALLOCATED", "PEAK MAX", "PEAK SUM", "LEAKED");
+	fprintf(out, "  %-16s %6s %9s %10s %10s %10s %10s  %s\n", "COMMAND", "COUNT", "CALLS",
+		"ALLOCATED", "PEAK MAX", "PEAK SUM", "LEAKED", "PEAK MAX IN");
 	for (size_t i = 0; i < lim; i++) {
 		const struct mstat_command *c = &r->cmds[i];
 
-		fprintf(out, "  %-16.40s %6zu %9s %10s %10s %10s %10s\n", c->name, c->count,
+		mstat_text_escape(name, sizeof(name), c->name);
+		label(r, &r->set->img[c->peak_image], text, sizeof(text), room);
+		fprintf(out, "  %-16.40s %6zu %9s %10s %10s %10s %10s  %s\n", name, c->count,
 			mstat_count(b[0], c->allocs + c->frees), mstat_bytes(b[1], (int64_t)c->alloc_bytes),
 			mstat_bytes(b[2], c->peak_max), mstat_bytes(b[3], c->peak_sum),
-			c->leaked_bytes ? mstat_bytes(b[4], (int64_t)c->leaked_bytes) : "-");
+			c->leaked_bytes ? mstat_bytes(b[4], (int64_t)c->leaked_bytes) : "-", text);
 	}
 	if (lim < r->ncmds)
-		fprintf(out, "  ... %zu more commands\n", r->ncmds - lim);
+		fprintf(out, "  ... %zu more %s\n", r->ncmds - lim,
+			plural(r->ncmds - lim, "command", "commands"));
 }
 
 static int cmp_leak(const void *a, const void *b, void *arg)
@@ -170,19 +185,21 @@ static void leaks(const struct mstat_report *r, FILE *out)
 	}
 	qsort_r(v, n, sizeof(*v), cmp_leak, r->set);
 	lim = r->top && n > r->top ? r->top : n;
-	fprintf(out, "\nLeaks: %s in %s blocks in %zu processes (own blocks live at exit or death):\n",
-		mstat_bytes(b1, (int64_t)r->leaked_bytes), mstat_count(b2, r->leaked_blocks), n);
+	fprintf(out, "\nLeaks: %s in %s %s in %zu %s (own blocks live at exit or death):\n",
+		mstat_bytes(b1, (int64_t)r->leaked_bytes), mstat_count(b2, r->leaked_blocks),
+		plural(r->leaked_blocks, "block", "blocks"), n, plural(n, "process", "processes"));
 	for (size_t i = 0; i < lim; i++) {
 		const struct mstat_image *im = &r->set->img[v[i]];
 
-		label(im, text, sizeof(text), (size_t)(r->width > 70 ? r->width - 40 : 30));
-		fprintf(out, "  %10s in %6llu blocks (%s requested)  %s%s\n",
+		label(r, im, text, sizeof(text), (size_t)(r->width > 70 ? r->width - 40 : 30));
+		fprintf(out, "  %10s in %6llu %-6s (%s requested)  %s%s\n",
 			mstat_bytes(b1, (int64_t)im->live_bytes), (unsigned long long)im->live_blocks,
+			plural(im->live_blocks, "block", "blocks"),
 			mstat_bytes(b2, (int64_t)im->live_req), text,
 			im->end == MSTAT_END_DIED ? " (died)" : "");
 	}
 	if (lim < n)
-		fprintf(out, "  ... %zu more processes\n", n - lim);
+		fprintf(out, "  ... %zu more %s\n", n - lim, plural(n - lim, "process", "processes"));
 	free(v);
 }
 
@@ -205,12 +222,13 @@ static void peak(const struct mstat_report *r, FILE *out)
 			rest += c->bytes;
 			continue;
 		}
-		label(&r->set->img[c->img], text, sizeof(text),
+		label(r, &r->set->img[c->img], text, sizeof(text),
 		      (size_t)(r->width > 70 ? r->width - 14 : 56));
 		fprintf(out, "  %10s  %s\n", mstat_bytes(b1, c->bytes), text);
 	}
 	if (lim < r->nat_peak)
-		fprintf(out, "  %10s  ... %zu more processes\n", mstat_bytes(b1, rest), r->nat_peak - lim);
+		fprintf(out, "  %10s  ... %zu more %s\n", mstat_bytes(b1, rest), r->nat_peak - lim,
+			plural(r->nat_peak - lim, "process", "processes"));
 }
 
 /* Which of heap and mappings dominates, for the MOSTLY column. */
@@ -239,18 +257,25 @@ static void memory(const struct mstat_report *r, FILE *out)
 		fprintf(out, "; resident %s at %.*f s", mstat_bytes(b[3], tl->cpeak[MSTAT_RSS]), prec,
 			(double)(tl->cpeak_bin[MSTAT_RSS] * tl->bin_ns) / 1e9);
 	fputs("\n", out);
-	fprintf(out, "  %-16s %6s %10s %10s %10s %10s  %s\n", "COMMAND", "COUNT", "HEAP",
-		"ANON MMAP", "HEAP+ANON", "RESIDENT", "MOSTLY (highest per invocation)");
+	fprintf(out, "  %-16s %6s %10s %10s %10s %10s  %-11s  %s\n", "COMMAND", "COUNT", "HEAP",
+		"ANON MMAP", "HEAP+ANON", "RESIDENT", "MOSTLY", r->have_rss ? "HIGHEST RESIDENT IN" :
+		"HIGHEST HEAP+ANON IN");
 	for (size_t i = 0; i < lim; i++) {
 		const struct mstat_command *c = &r->cmds[i];
+		long who = r->have_rss && c->rss_max ? c->rss_image : c->total_image;
+		char name[128], text[512];
 
-		fprintf(out, "  %-16.40s %6zu %10s %10s %10s %10s  %s\n", c->name, c->count,
+		mstat_text_escape(name, sizeof(name), c->name);
+		label(r, &r->set->img[who], text, sizeof(text),
+		      r->width > 84 + 24 ? (size_t)r->width - 84 : 24);
+		fprintf(out, "  %-16.40s %6zu %10s %10s %10s %10s  %-11s  %s\n", name, c->count,
 			mstat_bytes(b[0], c->peak_max), mstat_bytes(b[1], c->anon_max),
 			mstat_bytes(b[2], c->total_max), c->rss_max ? mstat_bytes(b[3], c->rss_max) : "-",
-			mostly(c->peak_max, c->anon_max));
+			mostly(c->peak_max, c->anon_max), text);
 	}
 	if (lim < r->ncmds)
-		fprintf(out, "  ... %zu more commands\n", r->ncmds - lim);
+		fprintf(out, "  ... %zu more %s\n", r->ncmds - lim,
+			plural(r->ncmds - lim, "command", "commands"));
 	if (e->cmd < 0)
 		return;
 

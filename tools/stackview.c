@@ -274,7 +274,7 @@ void mstat_stackview_text(const struct mstat_stackview *v, FILE *out, unsigned t
 	size_t lim = top && v->nex > top ? top : v->nex;
 
 	if (!v->nex) {
-		fprintf(out, "\nCall stacks: none in these logs (run with MALLOC_STAT_BACKTRACE=DEPTH)\n");
+		fprintf(out, "\nCall stacks: none in these logs (record them with `malloc-stat run --backtrace DEPTH` or MALLOC_STAT_BACKTRACE=DEPTH)\n");
 		return;
 	}
 	for (size_t i = 0; i < lim; i++) {

@@ -591,6 +591,15 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 			im->proc = c.ord[i];
 		}
 	}
+	/* A pid that two processes had: all their images say so. */
+	for (size_t i = 0, j; i < c.nord; i = j) {
+		bool reused = false;
+
+		for (j = i + 1; j < c.nord && set->img[c.ord[j]].pid == set->img[c.ord[i]].pid; j++)
+			reused |= set->img[c.ord[j]].proc != set->img[c.ord[i]].proc;
+		for (size_t k = i; reused && k < j; k++)
+			set->img[c.ord[k]].pid_reused = true;
+	}
 	for (size_t i = 0; i < c.nord; i++) {
 		struct mstat_image *im = &set->img[c.ord[i]];
 		struct mstat_image *next = i + 1 < c.nord ? &set->img[c.ord[i + 1]] : NULL;

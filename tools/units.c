@@ -74,28 +74,65 @@ static unsigned utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* Escaped text gathers here, written a buffer at a time: a command line
+ * can be megabytes, and stdio per byte was the whole cost of the JSON. */
+struct obuf {
+	FILE *out;
+	size_t n;
+	char b[4096];
+};
+
+static void ob_put(struct obuf *o, const void *p, size_t n)
+{
+	if (o->n + n > sizeof(o->b)) {
+		fwrite(o->b, 1, o->n, o->out);
+		o->n = 0;
+		if (n > sizeof(o->b)) {
+			fwrite(p, 1, n, o->out);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, p, n);
+	o->n += n;
+}
+
 void mstat_json_str(FILE *out, const char *s)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct obuf o = { .out = out };
 
-	fputc('"', out);
+	ob_put(&o, "\"", 1);
 	while (*p) {
-		unsigned n = utf8_len(p);
+		const unsigned char *run = p;
+		unsigned n;
 
+		/* the plain ASCII run: as it is */
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		ob_put(&o, run, (size_t)(p - run));
+		if (!*p)
+			break;
+		n = utf8_len(p);
 		if (!n) {
-			fputs("\\ufffd", out);
+			ob_put(&o, "\\ufffd", 6);
 			p++;
 		} else if (*p == '"' || *p == '\\') {
-			fputc('\\', out);
-			fputc(*p++, out);
+			char e[2] = { '\\', (char)*p++ };
+
+			ob_put(&o, e, 2);
 		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(out, "\\u%04x", *p++);
+			char e[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+
+			ob_put(&o, e, 6);
+			p++;
 		} else {
-			fwrite(p, 1, n, out);
+			ob_put(&o, p, n);
 			p += n;
 		}
 	}
-	fputc('"', out);
+	ob_put(&o, "\"", 1);
+	fwrite(o.b, 1, o.n, out);
 }
 
 void mstat_html_str(FILE *out, const char *s)

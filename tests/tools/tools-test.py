@@ -1387,6 +1387,250 @@ def case_firstuse(tmp):
         check(p.returncode == 0 and cmds.get("cc1") == 5,
               f"the traced make after it compiles all five files: {cmds} {p.stderr[-500:]}")
 
+    # Only files named like logs are logs: the command's own output beside
+    # them (-o X ... > X.out) is neither refused nor read.
+    x = os.path.join(tmp, "X")
+    with open(x + ".out", "w") as out:
+        p = subprocess.run([MSTAT, "run", "-o", x, "--", "sh", "-c", "echo hello"], stdout=out,
+                           stderr=subprocess.PIPE, text=True, env=env(), timeout=60)
+    check(p.returncode == 0 and "exist already" not in p.stderr,
+          f"-o X with X.out beside: {p.returncode} {p.stderr[-300:]}")
+    check("malloc-stat: 1 process, 1 image" in p.stderr and "not a malloc-stat log" not in p.stderr,
+          f"X.out is not read as a log: {p.stderr[-300:]}")
+    p = mstat("run", "-o", x, "--", "true")
+    check(p.returncode == 125 and "exist already" in p.stderr, "logs X.PID.EPOCH.N are refused")
+
+    # Where the programs sit (a long build directory) does not hide the
+    # arguments that tell the processes apart.
+    deep = os.path.join(tmp, *(["d" * 60] * 4))
+    os.makedirs(deep)
+    shutil.copy(prog("prog-tree"), deep)
+    static = prog("prog-static")
+    p, rep = run_json(tmp, "deep", [os.path.join(deep, "prog-tree"), "root"] +
+                      ([static] if os.path.exists(static) else []))
+    t = mstat("report", os.path.join(tmp, "deep"), "--top", "0")
+    for arg in ("root", "spawn", "image2") + (("grand",) if os.path.exists(static) else ()):
+        check(re.search(rf"prog-tree {arg}\b", t.stdout),
+              f"a program {len(deep)} bytes deep: its argument '{arg}' shown: {t.stdout[-2000:]}")
+
+    # Capture set by run's flags; --help says which flags record and which
+    # report.
+    h = mstat("run", "--help").stdout
+    rec, _, rpt = h.partition("What is reported")
+    check("--backtrace DEPTH" in rec and "--sample BYTES" in rec and "--prefix" in rec,
+          f"run --help: the recording flags: {h}")
+    check("--stacks" in rpt and "--json" in rpt and "--backtrace DEPTH" not in rpt and
+          "--sample" not in rpt,
+          f"run --help: the report flags: {h}")
+    out = os.path.join(tmp, "cap.json")
+    p = mstat("run", "-o", os.path.join(tmp, "cap") + "/", "--backtrace", "16", "--sample", "4096",
+              "--stacks", "--json", "--output", out, "--", prog("prog-stacks"),
+              extra_env={"DEBUGINFOD_URLS": ""})
+    rep = json.load(open(out)) if os.path.exists(out) else None
+    x = rep and exe_stacks(rep, "prog-stacks")
+    check(p.returncode == 0 and x and x["sample"] == 4096,
+          f"run --backtrace 16 --sample 4096: sampled stacks: {p.returncode} {p.stderr[-300:]}")
+    logs = os.path.join(tmp, "cap")
+    with open(os.path.join(logs, sorted(os.listdir(logs))[0]), "rb") as f:
+        head = f.read(4096)
+    check(b"\n# STACKS 16 4096\n" in head, f"the log says depth 16, sample 4096: {head[:400]}")
+    p = mstat("run", "-o", os.path.join(tmp, "cap2") + "/", "--stacks", "--json", "--output", out,
+              "--", prog("prog-stacks"), extra_env={"DEBUGINFOD_URLS": ""})
+    rep = json.load(open(out)) if os.path.exists(out) else None
+    x = rep and exe_stacks(rep, "prog-stacks")
+    check(p.returncode == 0 and x and x["sample"] == 0 and x["by_bytes"],
+          f"run --stacks records stacks: {p.stderr[-300:]}")
+    for bad in (("--backtrace", "65"), ("--backtrace", "x"), ("--sample", "-1")):
+        check(mstat("run", *bad, "--", "true").returncode == 2, f"run {' '.join(bad)}: usage error")
+
+
+# ---- issue 15: names a person recognises ----
+
+def report_section(text, title):
+    """The lines of one section of the text report, from its title line to
+    the next blank line."""
+    out, on = [], False
+    for l in text.splitlines():
+        if l.startswith(title):
+            on = True
+        elif on and not l.strip():
+            break
+        if on:
+            out.append(l)
+    return out
+
+
+def case_names(tmp):
+    if not shutil.which("make") or not shutil.which("cc"):
+        print("SKIP: make or cc missing")
+        sys.exit(77)
+    ex = os.path.join(SRC, "examples", "wordfreq")
+    p, rep = run_json(tmp, "make", ["make", "-j2", "-C", ex, "O=" + os.path.join(tmp, "obj")])
+    if not check(p.returncode == 0 and rep, f"make: {p.returncode} {p.stderr[-1000:]}"):
+        return
+    logs = os.path.join(tmp, "make")
+    ids = by_id(rep)
+    cmds = {c["name"]: c for c in rep["commands"]}
+    cc1 = [im for im in images(rep) if im["command"] == "cc1"]
+    source = lambda im: next((a for a in im["argv"][1:] if a.endswith(".c")), None)
+    check(len(cc1) == 5 and all(source(im) for im in cc1) and
+          all(len(im["argv"]) > 5 and "-quiet" in im["argv"] for im in cc1),
+          f"JSON: the whole command line of each cc1: {[im['argv'] for im in cc1]}")
+    # The default text report, written to a file and to a pipe; the whole
+    # tree (--top 0) for every row.
+    out = os.path.join(tmp, "report.txt")
+    r = mstat("report", "--output", out, logs)
+    with open(out) as f:
+        texts = (("a file", f.read()), ("a pipe", mstat("report", logs).stdout))
+    for how, text in texts + (("--top 0", mstat("report", "--top", "0", logs).stdout),):
+        check("/usr/lib/gcc" not in text and "/usr/bin/" not in text,
+              f"{how}: programs by their base names: {text[-3000:]}")
+        if how != "--top 0":
+            continue
+        tree = "\n".join(report_section(text, "Process tree"))
+        for im in cc1:
+            check(re.search(rf"\bcc1 {re.escape(source(im))} \[{im['pid']}\]", tree),
+                  f"{how}: cc1 named by its file: {source(im)} [{im['pid']}]: {tree}")
+            cc = ids[im["parent"]]
+            check(re.search(rf"\bcc {re.escape(source(im))} \[{cc['pid']}\]", tree),
+                  f"{how}: the cc compiling it too: {cc['argv']}")
+        for name, output in (("as", r"\S*\.o"), ("ld", r"\S*wordfreq"), ("collect2", r"\S*wordfreq")):
+            check(re.search(rf"\b{name} -o {output} \[\d+\]", tree), f"{how}: {name} by its output: {tree}")
+        check(re.search(r"\bmake -C \S*examples/wordfreq \[", tree), f"{how}: make by its directory: {tree}")
+    for how, text in texts:
+        # Which compile used the most memory, and on which file: the cc1
+        # rows of the tables name the one with the highest figure.
+        for title, key in (("Commands", "peak_image"), ("Memory of the whole tree", "rss_peak_image")):
+            row = [l for l in report_section(text, title) if l.startswith("  cc1 ")]
+            top = ids.get(cmds["cc1"][key])
+            check(row and top and re.search(rf"\bcc1 {re.escape(source(top))} \[{top['pid']}\]", row[0]),
+                  f"{how}: {title}: the cc1 row names the largest compile and its file: {row}")
+    # The whole command line in the HTML page, the job's name shown.
+    page = os.path.join(tmp, "r.html")
+    mstat("report", "--html", page, "--output", os.devnull, logs)
+    with open(page) as f:
+        html = f.read()
+    im = cc1[0]
+    check(re.search(rf'title="[^"]*/cc1 [^"]*-quiet[^"]*{re.escape(source(im))}[^"]*">cc1 '
+                    rf'{re.escape(source(im))}</span>', html),
+          "HTML: the job's name shown, the whole command line in its title")
+
+    # Control characters in arguments never reach the terminal raw.
+    bad = "\x1b[31mred\x07tab\tend"
+    p = mstat("run", "-o", os.path.join(tmp, "esc") + "/", "--", prog("prog-counts"), bad)
+    t = mstat("report", os.path.join(tmp, "esc"))
+    rep = json.loads(mstat("report", "--json", os.path.join(tmp, "esc")).stdout)
+    for how, text in (("run", p.stderr), ("report", t.stdout)):
+        check("\x1b" not in text and "\x07" not in text, f"{how}: no raw control characters")
+        check("\\x1b[31mred\\x07tab\\tend" in text, f"{how}: escaped: {text[-600:]}")
+    check(rep and images(rep)[0]["argv"][1] == bad, "JSON: the argument as it was")
+
+    # Grammar: one block, one process.
+    d = os.path.join(tmp, "one")
+    os.mkdir(d)
+    tiny_log(os.path.join(d, "log.77.1.0"), 77, 100, 1_000_000_000, "one")
+    t = mstat("report", d)
+    check(re.search(r"\b1 block\b", t.stdout) and re.search(r"\b1 process\b", t.stdout),
+          f"one block, one process: {t.stdout}")
+    check(not re.search(r"\b1 (blocks|processes|images|commands|logs)\b", t.stdout),
+          f"no '1 blocks', '1 processes': {t.stdout}")
+
+
+# ---- issue 15: smaller defects ----
+
+def tiny_log(path, pid, start, t, cmdline, extra=""):
+    """A crafted log of one image: 1000 bytes allocated, kept to the end."""
+    with open(path, "w") as f:
+        f.write(f"# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID 1\n# START {start}\n# PSTART 1\n"
+                f"# TIME 1700000000000000000 {t}\n# ORIGIN image\n"
+                f"# FILE {os.path.basename(path)}\n# CMDLINE {cmdline}\n{extra}+ INIT 0 0x0\n-\n"
+                f"+ TIME {t} 0x0\n-\n+ malloc 1000 0x1000 1008\n-\n+ TIME {t + 8_000_000} 0x0\n-\n")
+
+
+def case_defects(tmp):
+    good = os.path.join(tmp, "good")
+    run_json(tmp, "good", [prog("prog-counts")])
+    src = [os.path.join(good, f) for f in os.listdir(good) if re.search(r"\.\d+\.\d+\.\d+$", f)][0]
+
+    # A missing path and a symlink loop: the loader under UBSan, and the
+    # reason said.
+    loop = os.path.join(tmp, "loop")
+    os.symlink(loop, loop)
+    ub = prog("ubsan-load")
+    for what in (os.path.join(tmp, "missing"), loop, os.path.join(tmp, "missing", "prefix")):
+        if os.path.exists(ub):
+            r = subprocess.run([ub, what], capture_output=True, text=True, timeout=60)
+            check("runtime error" not in r.stderr and r.returncode in (0, 1),
+                  f"{what} under UBSan: {r.returncode} {r.stderr[-500:]}")
+    r = mstat("report", loop)
+    check(r.returncode == 1 and "too many levels of symbolic links" in r.stderr.lower(),
+          f"a symlink loop: named as one: {r.stderr}")
+
+    # A FIFO given twice is read once; a FIFO nobody writes to says so
+    # while it waits.
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen(["/bin/sh", "-c", 'cat "$1" > "$2"', "sh", src, fifo])
+    try:
+        r = mstat("report", "--json", fifo, fifo, timeout=60)
+        j = json.loads(r.stdout) if r.returncode == 0 else None
+        check(j and j["totals"]["processes"] == 1 and "read once" in r.stderr,
+              f"a FIFO given twice: read once: {r.stderr}")
+    except subprocess.TimeoutExpired:
+        check(False, "a FIFO given twice: the report waits forever")
+    feeder.kill()
+    feeder.wait()
+    p = subprocess.Popen([MSTAT, "report", "--json", fifo], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env())
+    import select
+    line = ""
+    if select.select([p.stderr], [], [], 60)[0]:
+        line = p.stderr.readline()
+    check(f"waiting for '{fifo}'" in line, f"a FIFO with no writer: said: {line!r}")
+    with open(fifo, "wb") as f, open(src, "rb") as g:
+        f.write(g.read())
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    j = json.loads(out) if p.returncode == 0 else None
+    check(j and images(j)[0]["allocations"] == 114, f"then read whole: {err}")
+
+    # JSON of a 16 MB command line: stdio calls per run of plain bytes, not
+    # per byte (counted by lib-countio.so in malloc-stat itself).
+    big = os.path.join(tmp, "big.log")
+    arg = "".join(chr(97 + i % 26) for i in range(1 << 20))
+    tiny_log(big, 7, 100, 1_000_000_000, "prog " + " ".join([arg] * 16) + " a\\sb \x01\x1b")
+    count = os.path.join(tmp, "calls")
+    r = mstat("report", "--json", "--output", os.path.join(tmp, "big.json"), big,
+              extra_env={"LD_PRELOAD": prog("lib-countio.so"), "COUNTIO_OUT": count})
+    with open(os.path.join(tmp, "big.json")) as f:
+        bj = json.load(f)
+    check(r.returncode == 0 and images(bj)[0]["argv"][1:3] == [arg, arg] and
+          images(bj)[0]["argv"][-1] == "\x01\x1b", f"the big command line in JSON: {r.stderr[-300:]}")
+    calls = int(open(count).read()) if os.path.exists(count) else -1
+    check(0 < calls < 100_000, f"stdio calls writing 16 MB of JSON: {calls}")
+
+    # --collapsed on logs without stacks: said.
+    coll = os.path.join(tmp, "none.collapsed")
+    r = mstat("report", "--collapsed", coll, good)
+    check(r.returncode == 0 and os.path.exists(coll) and
+          re.search(r"no call stacks in these logs.*--backtrace", r.stderr),
+          f"--collapsed without stacks: said: {r.stderr}")
+
+    # A reused pid: two processes of one command line are told apart.
+    d = os.path.join(tmp, "reused")
+    os.mkdir(d)
+    tiny_log(os.path.join(d, "log.10002.1.0"), 10002, 100, 1_000_000_000, "./tiny")
+    tiny_log(os.path.join(d, "log.10002.2.0"), 10002, 200, 2_000_000_000, "./tiny")
+    for args in ((), ("--output", os.path.join(tmp, "reused.txt"))):
+        r = mstat("report", *args, d)
+        text = r.stdout if not args else open(args[1]).read()
+        tree_rows = [l for l in report_section(text, "Process tree") if "tiny [10002" in l]
+        check(len(tree_rows) == 2 and tree_rows[0] != tree_rows[1],
+              f"a reused pid: two rows that differ: {tree_rows}")
+
 
 def main():
     case = sys.argv[1]
