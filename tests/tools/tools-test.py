@@ -1505,9 +1505,10 @@ def case_names(tmp):
             top = ids.get(cmds["cc1"][key])
             check(row and top and re.search(rf"\bcc1 {re.escape(source(top))} \[{top['pid']}\]", row[0]),
                   f"{how}: {title}: the cc1 row names the largest compile and its file: {row}")
-    # The whole command line in the HTML page, the job's name shown.
+    # The whole command line in the HTML page, the job's name shown (every
+    # row: the folded tree may show only the link of the cc group).
     page = os.path.join(tmp, "r.html")
-    mstat("report", "--html", page, "--output", os.devnull, logs)
+    mstat("report", "--html", page, "--top", "0", "--output", os.devnull, logs)
     with open(page) as f:
         html = f.read()
     im = cc1[0]
