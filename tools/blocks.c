@@ -94,6 +94,7 @@ int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uin
 			b->slot[i].usable = usable;
 			b->slot[i].req = req;
 			b->slot[i].stack = 0;
+			b->slot[i].line = b->line;
 			return 1;
 		}
 	}
@@ -101,6 +102,7 @@ int mstat_blocks_put(struct mstat_blocks *b, uint64_t addr, uint64_t usable, uin
 	b->slot[i].usable = usable;
 	b->slot[i].req = req;
 	b->slot[i].stack = 0;
+	b->slot[i].line = b->line;
 	b->count++;
 	return 0;
 }
@@ -138,4 +140,44 @@ bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block
 	b->slot[i].addr = 0;
 	b->count--;
 	return true;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct mstat_block *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+long mstat_blocks_overlaps(const struct mstat_blocks *b,
+			   void (*fn)(void *arg, const struct mstat_block *x, const struct mstat_block *y),
+			   void *arg)
+{
+	struct mstat_block *v;
+	size_t n = 0;
+	long pairs = 0;
+
+	if (b->count < 2)
+		return 0;
+	v = malloc(b->count * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i <= b->mask; i++)
+		if (b->slot[i].addr)
+			v[n++] = b->slot[i];
+	qsort(v, n, sizeof(*v), cmp_addr);
+	/* Each block against the one reaching furthest before it. */
+	for (size_t i = 1, far = 0; i < n; i++) {
+		if (v[far].addr + v[far].usable > v[i].addr) {
+			pairs++;
+			if (v[far].line <= v[i].line)
+				fn(arg, &v[far], &v[i]);
+			else
+				fn(arg, &v[i], &v[far]);
+		}
+		if (v[i].addr + v[i].usable > v[far].addr + v[far].usable)
+			far = i;
+	}
+	free(v);
+	return pairs;
 }

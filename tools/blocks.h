@@ -17,6 +17,7 @@ struct mstat_block {
 	uint64_t usable;
 	uint64_t req;
 	uint32_t stack;		/* the image's stack index + 1, 0 for none (stacks.h) */
+	uint32_t line;		/* where it was allocated (the table's line when put) */
 };
 
 struct mstat_blocks {
@@ -24,6 +25,7 @@ struct mstat_blocks {
 	size_t mask;		/* capacity - 1, a power of two */
 	unsigned shift;		/* 64 - log2(capacity) */
 	size_t count;
+	uint32_t line;		/* the reader's line, copied into each block put */
 };
 
 /* 0 or -ENOMEM. */
@@ -43,5 +45,12 @@ struct mstat_block *mstat_blocks_find(struct mstat_blocks *b, uint64_t addr);
 
 /* Removes addr; true and its sizes in *out when it was live (never for 0). */
 bool mstat_blocks_take(struct mstat_blocks *b, uint64_t addr, struct mstat_block *out);
+
+/* Live blocks that overlap another one (a corrupt log): calls fn with
+ * each overlapping pair, the later allocated second, in address order.
+ * Returns the number of pairs, or -ENOMEM. */
+long mstat_blocks_overlaps(const struct mstat_blocks *b,
+			   void (*fn)(void *arg, const struct mstat_block *x, const struct mstat_block *y),
+			   void *arg);
 
 #endif

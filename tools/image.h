@@ -119,6 +119,7 @@ struct mstat_image {
 	uint64_t rss_peak;	/* the peak resident size reported (report.c) */
 	bool rss_from_maxrss;	/* rss_peak is FINI's maxrss */
 	bool has_init, has_fini, fini_mismatch;
+	bool fini_ok;		/* FINI's counters are all there and possible */
 	uint64_t fini[6];	/* allocations allocated deallocations deallocated in_use peak */
 	uint64_t fini_ns;	/* FINI's time= (CLOCK_MONOTONIC), 0 when absent */
 	enum mstat_end end;

@@ -39,6 +39,7 @@ struct state {
 	bool mapped;		/* buf is a file mapping: read pages can go */
 	const char *kept;	/* mapped: pages from here on are still mapped in */
 	uint64_t pend_addr, pend_usable;
+	uint64_t time_line, inherited_line;	/* header lines, for messages */
 };
 
 void mstat_drop_pages(const char *from, const char *to)
@@ -156,6 +157,10 @@ static inline int64_t sub(int64_t a, uint64_t b)
 }
 
 #define SIZE_MAX_PLAUSIBLE (1ull << 48)	/* the x86-64 address space */
+#define ADDR_END_PLAUSIBLE (1ull << 57)	/* user space, 5-level page tables */
+#define MONO_PLAUSIBLE (1ull << 60)	/* CLOCK_MONOTONIC: 36 years of uptime */
+#define SPAN_PLAUSIBLE (100ull * 86400 * 1000000000)	/* 100 days in one image */
+#define BEFORE_PLAUSIBLE 1000000000ull	/* a tick 1 s before the header's time */
 
 static void sample_push(struct state *s)
 {
@@ -187,6 +192,19 @@ static void sample_push(struct state *s)
 
 static inline void tick(struct state *s, uint64_t t)
 {
+	struct mstat_image *im = s->im;
+
+	if (t > MONO_PLAUSIBLE || (im->has_time && (t > im->mono_ns + SPAN_PLAUSIBLE ||
+						    t + BEFORE_PLAUSIBLE < im->mono_ns))) {
+		mstat_diag_add(&im->diag, s->line, "implausible TIME (%s the header's by more than %s) skipped",
+			       t < im->mono_ns ? "before" : "after",
+			       t < im->mono_ns ? "1 s" : "100 days");
+		return;
+	}
+	if (s->have_t && t < s->t) {
+		mstat_diag_add(&im->diag, s->line, "TIME goes backwards: skipped");
+		return;
+	}
 	if (!s->have_t) {
 		/* Entries before the first tick belong to it. */
 		s->have_t = true;
@@ -257,6 +275,7 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 		mstat_diag_add(&im->diag, s->line, "allocation at address 0");
 		return;
 	}
+	s->tab->line = s->line < UINT32_MAX ? (uint32_t)s->line : UINT32_MAX;
 	r = mstat_blocks_put(s->tab, addr, usable, req, &old);
 	if (r < 0) {
 		s->err = r;
@@ -335,10 +354,18 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 		mstat_diag_add(&im->diag, s->line, "implausible block size skipped");
 		return;
 	}
-	im->frees++;
-	im->free_bytes += usable;
-	im->in_use = sub(im->in_use, usable);
 	if (mstat_blocks_take(s->tab, addr, &b)) {
+		if (b.usable != usable) {
+			/* The block's size is what it held: the figures stay
+			 * those of the blocks. */
+			mstat_diag_add(&im->diag, s->line,
+				       "free of %llu bytes of a block of %llu: counted as its block's size",
+				       (unsigned long long)usable, (unsigned long long)b.usable);
+			usable = b.usable;
+		}
+		im->frees++;
+		im->free_bytes += usable;
+		im->in_use = sub(im->in_use, usable);
 		if (s->is && b.stack)
 			mstat_istacks_free(s->is, b.stack - 1, b.usable);
 		im->live_blocks--;
@@ -348,7 +375,14 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 		s->cur[MSTAT_TOTAL] = sub(s->cur[MSTAT_TOTAL], b.usable);
 		return;
 	}
+	im->frees++;
+	im->free_bytes += usable;
 	if (s->fork_child) {
+		/* In use falls by what is left of INHERITED at most: never
+		 * below the blocks the child holds itself. */
+		uint64_t left = im->inherited > im->inh_free_bytes ? im->inherited - im->inh_free_bytes : 0;
+
+		im->in_use = sub(im->in_use, usable < left ? usable : left);
 		im->inh_frees++;
 		im->inh_free_bytes += usable;
 		if (im->inh_free_bytes > im->inherited && !s->gap)
@@ -356,6 +390,7 @@ static inline void release(struct state *s, uint64_t addr, uint64_t usable)
 				       "frees more inherited bytes than INHERITED");
 		return;
 	}
+	/* A block this log never had: nothing of it was in use here. */
 	im->unknown_frees++;
 	im->unknown_free_bytes += usable;
 	if (!s->gap)
@@ -414,7 +449,7 @@ static void fini(struct state *s, const char *p, const char *eol)
 					     "deallocated=", "in_use=", "peak_in_use=",
 					     "maxrss=", "threads=", "time=" };
 	struct mstat_image *im = s->im;
-	unsigned seen = 0;
+	unsigned seen = 0, bad = 0;
 	uint64_t threads = 1;
 
 	im->has_fini = true;
@@ -436,8 +471,15 @@ static void fini(struct state *s, const char *p, const char *eol)
 				neg = true;
 				q++;
 			}
-			if (dec(q, &v) != e)
+			/* Only in_use and the peak may be below zero (after a
+			 * reset through the API); no size beyond the address
+			 * space. */
+			if (dec(q, &v) != e || (neg && k != 4 && k != 5) ||
+			    (k < 7 && v > SIZE_MAX_PLAUSIBLE && (k != 0 && k != 2)) ||
+			    (k == 8 && v > MONO_PLAUSIBLE)) {
+				bad |= 1u << k;
 				continue;
+			}
 			if (k == 6)
 				im->maxrss = v;
 			else if (k == 7)
@@ -450,23 +492,44 @@ static void fini(struct state *s, const char *p, const char *eol)
 		}
 		p = e + 1;
 	}
+	for (unsigned k = 0; k < 9; k++) {
+		if (!(bad & (1u << k)))
+			continue;
+		mstat_diag_add(&im->diag, s->line, "FINI %.*s is impossible (negative or too large): ignored",
+			       (int)strlen(keys[k]) - 1, keys[k]);
+		break;
+	}
 	if ((seen & 0x1f) != 0x1f) {
-		mstat_diag_add(&im->diag, s->line, "FINI without its counters");
+		unsigned k = 0;
+
+		while (seen & (1u << k))
+			k++;
+		mstat_diag_add(&im->diag, s->line, "FINI without its counters (no readable %.*s)",
+			       (int)strlen(keys[k]) - 1, keys[k]);
 		return;
 	}
+	im->fini_ok = true;
 	/* The log and the counters agree unless events went unlogged. The
 	 * peak may differ under threads (counters and log are ordered
 	 * apart); with threads still running at exit, so may the rest. */
-	if (!s->gap && (im->fini[0] != im->allocs || im->fini[1] != im->alloc_bytes ||
-			im->fini[2] != im->frees || im->fini[3] != im->free_bytes ||
-			(int64_t)im->fini[4] != im->in_use)) {
+	const uint64_t logged[5] = { im->allocs, im->alloc_bytes, im->frees, im->free_bytes,
+				     (uint64_t)im->in_use };
+	char what[MSTAT_DIAG_MSG] = "";
+	size_t n = 0;
+
+	for (unsigned k = 0; k < 5; k++) {
+		if (im->fini[k] == logged[k])
+			continue;
 		im->fini_mismatch = true;
-		if (threads < 2)
-			mstat_diag_add(&im->diag, s->line,
-				       "FINI counters differ from the entries (allocations %llu, logged %llu)",
-				       (unsigned long long)im->fini[0],
-				       (unsigned long long)im->allocs);
+		if (n < sizeof(what) - 1)
+			n += (size_t)snprintf(what + n, sizeof(what) - n, "%s%.*s %lld, logged %lld",
+					      n ? "; " : "", (int)strlen(keys[k]) - 1, keys[k],
+					      (long long)im->fini[k], (long long)logged[k]);
 	}
+	if (im->fini_mismatch && !s->gap && threads < 2)
+		mstat_diag_add(&im->diag, s->line, "FINI counters differ from the entries: %s", what);
+	if (s->gap)
+		im->fini_mismatch = false;
 }
 
 /* ---- entries ---- */
@@ -542,8 +605,10 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			FIELD(dec, c);
 			FIELD(hex, d);
 		}
-		if (a > SIZE_MAX_PLAUSIBLE) {
-			mstat_diag_add(&im->diag, s->line, "implausible mapping size skipped");
+		if (a > SIZE_MAX_PLAUSIBLE || b > ADDR_END_PLAUSIBLE - a) {
+			mstat_diag_add(&im->diag, s->line, a > SIZE_MAX_PLAUSIBLE ?
+				       "implausible mapping size skipped" :
+				       "mapping beyond the address space skipped");
 		} else {
 			im->mmaps++;
 			im->mmap_bytes += a;
@@ -554,8 +619,10 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		FIELD(dec, a);
 		FIELD(hex, b);
 		im->munmaps++;
-		anon_changed(s, mstat_ranges_unmap(&s->anon, b, a > SIZE_MAX_PLAUSIBLE ?
-						   SIZE_MAX_PLAUSIBLE : a));
+		if (b > ADDR_END_PLAUSIBLE || a > ADDR_END_PLAUSIBLE - b)
+			mstat_diag_add(&im->diag, s->line, "unmap beyond the address space: only its start counted");
+		a = b > ADDR_END_PLAUSIBLE ? 0 : a > ADDR_END_PLAUSIBLE - b ? ADDR_END_PLAUSIBLE - b : a;
+		anon_changed(s, mstat_ranges_unmap(&s->anon, b, a));
 	} else if (IS("mremap")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
@@ -564,11 +631,17 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		im->mremaps++;
 		if (a > SIZE_MAX_PLAUSIBLE || d > SIZE_MAX_PLAUSIBLE)
 			mstat_diag_add(&im->diag, s->line, "implausible mapping size skipped");
+		else if (b > ADDR_END_PLAUSIBLE - a || c > ADDR_END_PLAUSIBLE - d)
+			mstat_diag_add(&im->diag, s->line, "mapping beyond the address space skipped");
 		else
 			anon_changed(s, mstat_ranges_remap(&s->anon, b, a, c, d));
 	} else if (IS("RSS")) {
 		FIELD(dec, a);
 		FIELD(hex, b);
+		if (a > SIZE_MAX_PLAUSIBLE) {
+			mstat_diag_add(&im->diag, s->line, "implausible RSS skipped");
+			goto rest;
+		}
 		im->rss_samples++;
 		if (a > im->rss_max)
 			im->rss_max = a;
@@ -637,12 +710,39 @@ static const char *entry(struct state *s, const char *p, const char *end)
 			       (int)(tl < 32 ? tl : 32), t);
 	}
 	/* Newer versions may add fields: the rest of the line is theirs. */
+rest:
 	if (*p == '\n')
 		return p + 1;
 	return (const char *)memchr(p, '\n', (size_t)(end - p)) + 1;
 bad:
 	mstat_diag_add(&im->diag, s->line, "bad %.*s entry", (int)(tl < 32 ? tl : 32), t);
 	return (const char *)memchr(t, '\n', (size_t)(end - t)) + 1;
+}
+
+/* "# KEY ..." among the entries: the keys that would change what the
+ * log says are named. */
+static void misplaced(struct state *s, const char *p, const char *eol)
+{
+	static const char *const keys[] = { "PID", "PPID", "START", "PSTART", "TIME", "ORIGIN",
+					     "INHERITED", "STACKS" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t n = strlen(keys[i]);
+
+		if ((size_t)(eol - p) > n && p[n] == ' ' && !memcmp(p, keys[i], n)) {
+			mstat_diag_add(&s->im->diag, s->line, "header line %s among the entries ignored",
+				       keys[i]);
+			return;
+		}
+	}
+}
+
+static void overlap(void *arg, const struct mstat_block *x, const struct mstat_block *y)
+{
+	struct state *s = arg;
+
+	(void)x;
+	mstat_diag_add(&s->im->diag, y->line, "allocation overlaps a block still live");
 }
 
 static const char *skip_line(const char *p, const char *end)
@@ -669,6 +769,11 @@ static const char *header(struct state *s, const char *p, const char *end)
 				mstat_istacks_maps_line(s->is, p, eol);
 		} else if (p[0] == '#' && p[1] == ' ') {
 			int r = mstat_header_line(im, p + 2, eol, s->line);
+
+			if (eol - p > 7 && !memcmp(p + 2, "TIME ", 5))
+				s->time_line = s->line;
+			else if (eol - p > 12 && !memcmp(p + 2, "INHERITED ", 10))
+				s->inherited_line = s->line;
 
 			if (r < 0)
 				return NULL;
@@ -734,6 +839,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 		mstat_diag_add(&im->diag, 1, "header without PID and no entries: nothing to read");
 		return -EINVAL;
 	}
+	if (im->has_time && im->mono_ns > MONO_PLAUSIBLE) {
+		mstat_diag_add(&im->diag, s.time_line, "implausible TIME header (36 years of uptime or more)");
+		im->has_time = false;
+	}
 	if (!im->has_pid || !im->has_start || !im->has_time || im->origin == MSTAT_ORIGIN_NONE) {
 		mstat_diag_add(&im->diag, 1, "header lacks %s: not placed in the tree",
 			       !im->has_pid ? "PID" : !im->has_start ? "START" :
@@ -741,7 +850,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	}
 	s.fork_child = im->origin == MSTAT_ORIGIN_FORK || im->origin == MSTAT_ORIGIN_CLONE;
 	if (im->inherited > SIZE_MAX_PLAUSIBLE) {
-		mstat_diag_add(&im->diag, 1, "implausible INHERITED ignored");
+		mstat_diag_add(&im->diag, s.inherited_line, "implausible INHERITED ignored");
+		im->inherited = 0;
+	} else if (s.inherited_line && !s.fork_child) {
+		mstat_diag_add(&im->diag, s.inherited_line, "INHERITED in a log that is no fork child's: ignored");
 		im->inherited = 0;
 	}
 	if (s.fork_child)
@@ -787,7 +899,10 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 			p = eol + 1;
 		} else if (open || p[0] == '#') {
 			/* Lines inside an entry (call stacks, later) and
-			 * comments: not ours to read. */
+			 * comments: not ours to read, but a header line down
+			 * here would have changed the figures. */
+			if (!open && p[1] == ' ')
+				misplaced(&s, p + 2, memchr(p, '\n', (size_t)(end - p)));
 			p = skip_line(p, end);
 		} else {
 			mstat_diag_add(&im->diag, s.line, "unexpected line skipped");
@@ -796,6 +911,8 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	}
 	if (s.pending)
 		attach(&s, SIZE_MAX);
+	if (!s.err && mstat_blocks_overlaps(tab, overlap, &s) < 0)
+		s.err = -ENOMEM;
 	if (s.err) {
 		mstat_ranges_free(&s.anon);
 		return s.err;

@@ -177,7 +177,7 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	key(out, "untraced_forks", &f);
 	fprintf(out, "%u", im->untraced_forks);
 	key(out, "fini", &f);
-	if (im->has_fini)
+	if (im->has_fini && im->fini_ok)
 		fprintf(out, "{\"allocations\": %llu, \"allocated\": %llu, \"deallocations\": %llu, \"deallocated\": %llu, \"in_use\": %lld, \"peak_in_use\": %lld, \"matches\": %s}",
 			(unsigned long long)im->fini[0], (unsigned long long)im->fini[1],
 			(unsigned long long)im->fini[2], (unsigned long long)im->fini[3],

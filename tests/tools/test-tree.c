@@ -25,14 +25,18 @@ static long add(const char *name, int pid, int ppid, int pstart, int start, int 
 	char text[4096];
 	long k = mstat_set_add(&set);
 	struct mstat_image *im = &set.img[k];
+	/* Leading "# " lines of body belong to the header. */
+	const char *entries = body;
 	int n;
 
+	while (entries[0] == '#' && entries[1] == ' ')
+		entries = strchr(entries, '\n') + 1;
 	n = snprintf(text, sizeof(text),
 		     "# MALLOC-STAT-LOG 1\n# PID %d\n# PPID %d\n# START %d\n# PSTART %d\n"
 		     "# TIME 1700000000000000000 %llu\n# ORIGIN %s\n# FILE %s\n# CMDLINE %s\n"
-		     "+ INIT 0 0x0\n-\n+ TIME %llu 0x0\n-\n%s",
+		     "%.*s+ INIT 0 0x0\n-\n+ TIME %llu 0x0\n-\n%s",
 		     pid, ppid, start, pstart, (unsigned long long)t * 1000000ull, origin, name,
-		     name, (unsigned long long)t * 1000000ull, body);
+		     name, (int)(entries - body), body, (unsigned long long)t * 1000000ull, entries);
 	im->path = strdup(name);
 	im->name = strdup(name);
 	CHECK_EQ(mstat_parse(im, text, (size_t)n, &tab), 0);

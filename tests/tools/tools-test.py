@@ -886,6 +886,78 @@ def log_files(d):
     check(r.returncode == 1 and "not a malloc-stat log" in r.stderr, "only a foreign file")
 
 
+def case_impossible(tmp):
+    """Impossible input in a real log: each named as FILE:LINE: reason, and
+    no figure in the report negative or absurd."""
+    p, rep = run_json(tmp, "good", [prog("prog-counts")])
+    src = os.path.join(tmp, "good", log_files(os.path.join(tmp, "good"))[0])
+    lines = log_lines(src)
+    at = lambda prefix: next(i for i, l in enumerate(lines) if l.startswith(prefix))
+    free_i, rr_i, t_i, fini_i = at(b"+ free "), at(b"+ realloc-realloc "), at(b"+ TIME "), at(b"+ FINI ")
+    last_malloc = max(i for i, l in enumerate(lines) if l.startswith(b"+ malloc "))
+    t = int(lines[t_i].split()[2])
+    leak = int(lines[last_malloc].split()[3], 16)     # p[99], never freed
+    fini = lines[fini_i].decode()
+
+    def change(i, new):
+        return lines[:i] + [new] + lines[i + 1:], i
+
+    def insert(i, *new):
+        return lines[:i] + list(new) + lines[i:], i
+
+    f = lines[free_i].split()
+    rr = lines[rr_i].split()
+    cases = {
+        "free-size": (change(free_i, b"+ free 1000000 " + f[3]), "free of 1000000 bytes of a block of"),
+        "realloc-unknown": (change(rr_i, b" ".join(rr[:5] + [b"0xdead0"] + rr[6:])),
+                            "free of a block never allocated"),
+        "inherited-body": (insert(last_malloc, b"# INHERITED 96"), "header line INHERITED among the entries ignored"),
+        "inherited-image": (insert(3, b"# INHERITED 96"), "INHERITED in a log that is no fork child's"),
+        "time-far": (change(t_i, b"+ TIME 9000000000000000000 0x0"), "implausible TIME"),
+        "time-back": (insert(t_i + 2, b"+ TIME %d 0x0" % (t - 5_000_000), b"-"), "TIME goes backwards"),
+        "rss-pib": (insert(t_i + 2, b"+ RSS 1125899906842624 0x0 0", b"-"), "implausible RSS skipped"),
+        "overlap": (insert(last_malloc + 2, b"+ malloc 100 0x%x 104" % (leak + 16), b"-"),
+                    "allocation overlaps a block still live"),
+        "mmap-wrap": (insert(t_i + 2, b"+ mmap 8192 0xfffffffffffff000 3 0x22", b"-"),
+                      "mapping beyond the address space skipped"),
+        "fini-negative": (change(fini_i, fini.replace("allocations=114", "allocations=-1").encode()),
+                          "FINI allocations is impossible"),
+        "fini-differs": (change(fini_i, re.sub(r"deallocated=(\d+)", lambda m: "deallocated=%d" % (int(m.group(1)) + 1),
+                                               fini).encode()), "FINI counters differ from the entries: deallocated "),
+    }
+
+    def absurd(v, path="$"):
+        """Paths of figures below zero or beyond 2^60 in a JSON value."""
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            return []
+        if isinstance(v, (int, float)):
+            return [f"{path}={v}"] if v < 0 or v > 1 << 60 else []
+        items = v.items() if isinstance(v, dict) else enumerate(v)
+        return [x for k, w in items if k not in ("wall_start_ns", "start_ns") for x in absurd(w, f"{path}.{k}")]
+
+    for name, ((ml, i), reason) in cases.items():
+        d = os.path.join(tmp, name)
+        os.mkdir(d)
+        path = os.path.join(d, os.path.basename(src))
+        with open(path, "wb") as fh:
+            fh.write(b"\n".join(ml))
+        r = mstat("report", "--json", d)
+        check(r.returncode == 0, f"{name}: report {r.returncode} {r.stderr}")
+        check(f"malloc-stat: {path}:{i + 1}: {reason}" in r.stderr,
+              f"{name}: want line {i + 1}: {reason}: got {r.stderr.strip()}")
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        bad = absurd({k: v for k, v in j.items() if k not in ("inputs", "read", "problems")})
+        check(not bad, f"{name}: absurd figures: {bad[:5]}")
+        check(j and j["heap"]["duration"] < 3600, f"{name}: a trace of {j and j['heap']['duration']} s")
+        tx = mstat("report", d).stdout
+        neg = re.findall(r"(?<![\w.])-\d[\d.]* ?(?:B|KiB|MiB|GiB|k|M)?\b", tx)
+        check(not neg, f"{name}: negative figures in the text: {neg[:5]}")
+        if name == "fini-negative":
+            check(images(j)[0]["fini"] is None, f"unreadable FINI counters: null: {images(j)[0]['fini']}")
+        if name == "fini-differs":
+            check("logged " in r.stderr and "allocations 114" not in r.stderr, f"names deallocated: {r.stderr}")
+
+
 def case_merge(tmp):
     static = prog("prog-static")
     cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
