@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes (documented in --help and the man page). */
@@ -36,6 +37,7 @@ struct mstat_report_opts {
 	unsigned stack_depth;	/* frames per stack in text */
 	unsigned njobs;		/* --jobs */
 	unsigned jobs[8];
+	uint64_t ram;		/* --ram: bytes the estimate fills (0: MemTotal) */
 };
 
 /* Long options shared by run and report, and their handler: 1 when opt
@@ -43,7 +45,7 @@ struct mstat_report_opts {
 enum {
 	OPT_JSON = 0x100, OPT_HTML, OPT_TOP, OPT_OUTPUT, OPT_PROGRESS, OPT_NO_PROGRESS,
 	OPT_THREADS, OPT_STATS, OPT_HELP, OPT_QUIET, OPT_STACKS, OPT_COLLAPSED,
-	OPT_COLLAPSED_METRIC, OPT_PID, OPT_STACK_DEPTH, OPT_JOBS, OPT_TRACE_EVENT,
+	OPT_COLLAPSED_METRIC, OPT_PID, OPT_STACK_DEPTH, OPT_JOBS, OPT_TRACE_EVENT, OPT_RAM,
 };
 #define MSTAT_REPORT_LONGOPTS                                              \
 	{ "json", no_argument, NULL, OPT_JSON },                           \
@@ -62,6 +64,7 @@ enum {
 	{ "pid", required_argument, NULL, OPT_PID },                       \
 	{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },       \
 	{ "jobs", required_argument, NULL, OPT_JOBS },                     \
+	{ "ram", required_argument, NULL, OPT_RAM },                       \
 	{ "help", no_argument, NULL, OPT_HELP }
 
 void mstat_report_opts_init(struct mstat_report_opts *o);

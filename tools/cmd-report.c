@@ -51,6 +51,33 @@ static int jobs_arg(struct mstat_report_opts *o, const char *arg)
 	return 1;
 }
 
+/* "16G", "512M", "16GiB", "1e9" bytes: binary units, K to T. */
+static int ram_arg(struct mstat_report_opts *o, const char *arg)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	double v;
+	const char *u;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	u = *end ? strchr(units, *end & ~0x20) : NULL;
+	if (u && *u) {
+		v *= (double)(1ull << (10 * (u - units + 1)));
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (errno || end == arg || *end || !(v >= 1) || v > 1e18) {
+		fprintf(stderr, "malloc-stat: --ram wants a size like 16G or 512M, not '%s'\n", arg);
+		return -1;
+	}
+	o->ram = (uint64_t)v;
+	return 1;
+}
+
 static int uint_arg(const char *name, const char *arg, unsigned *out)
 {
 	char *end;
@@ -83,6 +110,7 @@ int mstat_report_opt(struct mstat_report_opts *o, int opt, const char *arg)
 	case OPT_COLLAPSED: o->collapsed = arg; return 1;
 	case OPT_STACK_DEPTH: return uint_arg("stack-depth", arg, &o->stack_depth);
 	case OPT_JOBS: return jobs_arg(o, arg);
+	case OPT_RAM: return ram_arg(o, arg);
 	case OPT_PID: {
 		unsigned v;
 
@@ -204,6 +232,7 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 	set.launched = o->launched;
 	r.njobs = o->njobs;
 	memcpy(r.jobs, o->jobs, sizeof(r.jobs));
+	r.ram = o->ram;
 	if (mstat_tree_build(&set, lo.msgs) < 0 || mstat_report_build(&r, &set) < 0)
 		goto nomem;
 	r.inputs = inputs;
@@ -273,7 +302,9 @@ static void report_usage(FILE *out)
 	      "      --threads N     reader threads (default: one per CPU)\n"
 	      "      --stats         print the reading speed on stderr\n"
 	      "      --quiet         no messages about problems in the logs\n"
-	      "      --jobs N,...    the parallel-jobs estimate for these N (default 2,4,8)\n\n"
+	      "      --jobs N,...    the parallel-jobs estimate for these N (default 2,4,8)\n"
+	      "      --ram SIZE      how many of the heaviest jobs fit in SIZE (16G, 512M;\n"
+	      "                      default: this machine's MemTotal)\n\n"
 	      "Call stacks (logs made with MALLOC_STAT_BACKTRACE=DEPTH):\n"
 	      "      --stacks        per executable: leaks by allocation stack, top sites by\n"
 	      "                      bytes, by calls and by contribution to the heap's peak\n"

@@ -472,7 +472,7 @@ static int data(const struct page *pg, FILE *out)
 		fputs(i ? ",\n[" : "\n[", out);
 		js_str(out, c->name, 200);
 		fprintf(out, ",%zu,%llu,%llu,%lld,%lld,%llu,%llu,%lld,%lld,%lld]", c->count,
-			(unsigned long long)(c->allocs + c->frees), (unsigned long long)c->alloc_bytes,
+			(unsigned long long)c->allocs, (unsigned long long)c->alloc_bytes,
 			(long long)c->peak_max, (long long)c->peak_sum, (unsigned long long)c->leaked_bytes,
 			(unsigned long long)c->leaked_blocks, (long long)c->anon_max,
 			(long long)c->total_max, (long long)c->rss_max);
@@ -554,11 +554,17 @@ static void estimate(const struct mstat_report *r, FILE *out)
 	enum mstat_series m = e->metric;
 	const char *what = m == MSTAT_RSS ? "resident" : "heap + anonymous mmap";
 
-	fputs("<h2>Parallel jobs</h2><p id=estimate>The heaviest command per invocation is <b>", out);
+	fputs("<h2>Parallel jobs</h2><p id=estimate>The heaviest job is <b>", out);
 	mstat_html_str(out, c->name);
-	fprintf(out, "</b> (%zu runs): at most %s %s each. For N of them at once: N &times; %s + %s, what the other processes held at the tree&#39;s %s peak. An upper bound: it assumes the N peaks coincide; this run reached %s.</p><ul id=estimate-jobs>",
-		c->count, mstat_bytes(b[0], e->per_job[m]), what, mstat_bytes(b[1], e->per_job[m]),
-		mstat_bytes(b[2], e->rest[m]), what, mstat_bytes(b[3], r->tl.cpeak[m]));
+	fprintf(out, "</b> (%zu %s): at most %s %s in one run. N of them at once need about N &times; %s + %s, the most all other commands held together. This assumes every job needs as much as the heaviest run and that their peaks coincide: an upper bound; this run reached %s.",
+		c->count, c->count == 1 ? "run" : "runs", mstat_bytes(b[0], e->per_job[m]), what,
+		mstat_bytes(b[1], e->per_job[m]), mstat_bytes(b[2], e->rest[m]),
+		mstat_bytes(b[3], r->tl.cpeak[m]));
+	if (e->ram && e->per_job[m] > 0)
+		fprintf(out, " In %s of RAM (%s): %lld of them at once.", mstat_bytes(b[4], (int64_t)e->ram),
+			e->ram_given ? "--ram" : "MemTotal of the machine that made this page",
+			(long long)e->fit);
+	fputs("</p><ul id=estimate-jobs>", out);
 	for (unsigned i = 0; i < e->njobs; i++)
 		fprintf(out, "<li>-j%u: %s %s</li>", e->jobs[i],
 			mstat_bytes(b[0], (int64_t)e->jobs[i] * e->per_job[m] + e->rest[m]), what);

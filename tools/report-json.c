@@ -236,7 +236,12 @@ static void memory(const struct mstat_report *r, FILE *out, const long *ids)
 				e->jobs[i],
 				(long long)(e->jobs[i] * e->per_job[MSTAT_TOTAL] + e->rest[MSTAT_TOTAL]),
 				(long long)(e->jobs[i] * e->per_job[MSTAT_RSS] + e->rest[MSTAT_RSS]));
-		fputs("]}", out);
+		if (e->ram)
+			fprintf(out, "], \"ram\": %llu, \"ram_source\": \"%s\", \"fit\": %lld}",
+				(unsigned long long)e->ram, e->ram_given ? "--ram" : "MemTotal",
+				(long long)e->fit);
+		else
+			fputs("], \"ram\": null, \"ram_source\": null, \"fit\": null}", out);
 	}
 	fputs(",\n    \"series\": [", out);
 	for (size_t b = 0; b < tl->nbins; b += step) {

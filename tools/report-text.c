@@ -142,7 +142,7 @@ static void commands(const struct mstat_report *r, FILE *out)
 	char b[6][MSTAT_UNIT_LEN], name[128], text[512];
 
 	fprintf(out, "\nCommands (all invocations, by summed peak):\n");
-	fprintf(out, "  %-16s %6s %9s %10s %10s %10s %10s  %s\n", "COMMAND", "COUNT", "CALLS",
+	fprintf(out, "  %-16s %6s %9s %10s %10s %10s %10s  %s\n", "COMMAND", "COUNT", "ALLOCS",
 		"ALLOCATED", "PEAK MAX", "PEAK SUM", "LEAKED", "PEAK MAX IN");
 	for (size_t i = 0; i < lim; i++) {
 		const struct mstat_command *c = &r->cmds[i];
@@ -150,7 +150,7 @@ static void commands(const struct mstat_report *r, FILE *out)
 		mstat_text_escape(name, sizeof(name), c->name);
 		label(r, &r->set->img[c->peak_image], text, sizeof(text), room);
 		fprintf(out, "  %-16.40s %6zu %9s %10s %10s %10s %10s  %s\n", name, c->count,
-			mstat_count(b[0], c->allocs + c->frees), mstat_bytes(b[1], (int64_t)c->alloc_bytes),
+			mstat_count(b[0], c->allocs), mstat_bytes(b[1], (int64_t)c->alloc_bytes),
 			mstat_bytes(b[2], c->peak_max), mstat_bytes(b[3], c->peak_sum),
 			c->leaked_bytes ? mstat_bytes(b[4], (int64_t)c->leaked_bytes) : "-", text);
 	}
@@ -203,6 +203,31 @@ static void leaks(const struct mstat_report *r, FILE *out)
 	free(v);
 }
 
+/*
+ * The answer to "how much memory did this need", first: the resident
+ * peak and the heap + anonymous mmap peak of the whole tree (cc1plus takes
+ * 90% of its memory from mmap), the malloc heap alone beside them.
+ */
+static void needed(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	double dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
+	int prec = dur < 10 ? 3 : 1;
+	char b[3][MSTAT_UNIT_LEN];
+
+	fputs("Memory needed:", out);
+	if (r->have_rss)
+		fprintf(out, " %s resident at the peak (%.*f s),", mstat_bytes(b[0], tl->cpeak[MSTAT_RSS]),
+			prec, (double)(tl->cpeak_bin[MSTAT_RSS] * tl->bin_ns) / 1e9);
+	if (r->have_anon)
+		fprintf(out, " %s of malloc heap + anonymous mmap (%.*f s), of which", mstat_bytes(b[1],
+			tl->cpeak[MSTAT_TOTAL]), prec, (double)(tl->cpeak_bin[MSTAT_TOTAL] * tl->bin_ns) / 1e9);
+	fprintf(out, " %s of malloc heap%s (%.*f s); at most %u %s alive at once\n",
+		mstat_bytes(b[2], tl->peak), r->have_anon ? " alone" : "", prec,
+		(double)(tl->peak_bin * tl->bin_ns) / 1e9, r->live_max,
+		plural(r->live_max, "process", "processes"));
+}
+
 static void peak(const struct mstat_report *r, FILE *out)
 {
 	const struct mstat_timeline *tl = &r->tl;
@@ -212,9 +237,9 @@ static void peak(const struct mstat_report *r, FILE *out)
 
 	double at = (double)(tl->peak_bin * tl->bin_ns) / 1e9, dur = (double)(tl->nbins * tl->bin_ns) / 1e9;
 
-	fprintf(out, "\nWhole tree: peak %s of heap in use at %.*f s (trace %.*f s), %zu %s holding it; at most %u alive at once\n",
+	fprintf(out, "\nMalloc heap of the whole tree: peak %s at %.*f s (trace %.*f s), %zu %s holding it\n",
 		mstat_bytes(b1, tl->peak), dur < 10 ? 3 : 1, at, dur < 10 ? 3 : 1, dur, r->nat_peak,
-		plural(r->nat_peak, "process", "processes"), r->live_max);
+		plural(r->nat_peak, "process", "processes"));
 	for (size_t i = 0; i < r->nat_peak; i++) {
 		const struct mstat_contrib *c = &r->at_peak[i];
 
@@ -237,6 +262,43 @@ static const char *mostly(int64_t heap, int64_t anon)
 	if (!heap && !anon)
 		return "-";
 	return anon > heap ? "anon mmap" : "malloc heap";
+}
+
+/* How many of the heaviest jobs fit in RAM, and what that assumes. */
+static void jobs(const struct mstat_report *r, FILE *out, int prec)
+{
+	const struct mstat_timeline *tl = &r->tl;
+	const struct mstat_estimate *e = &r->est;
+	const struct mstat_command *c = &r->cmds[e->cmd];
+	bool rss = e->metric == MSTAT_RSS;
+	enum mstat_series m = e->metric, o = rss ? MSTAT_TOTAL : MSTAT_RSS;
+	const char *what = rss ? "resident" : "heap + anonymous mmap";
+	char b[3][MSTAT_UNIT_LEN], name[128];
+
+	mstat_text_escape(name, sizeof(name), c->name);
+	fprintf(out, "\nParallel jobs: the heaviest job is %s (%zu %s), at most %s %s in one run.\n",
+		name, c->count, plural(c->count, "run", "runs"), mstat_bytes(b[0], e->per_job[m]),
+		what);
+	fprintf(out, "  N of them at once need about N x %s + %s, the most all other commands held together.\n",
+		mstat_bytes(b[0], e->per_job[m]), mstat_bytes(b[1], e->rest[m]));
+	fputs("  This assumes every job needs as much as the heaviest run and that their peaks coincide: an upper bound.\n",
+	      out);
+	if (e->ram && e->per_job[m] > 0)
+		fprintf(out, "  In %s of RAM (%s): %lld of them at once.\n", mstat_bytes(b[0], (int64_t)e->ram),
+			e->ram_given ? "--ram" : "MemTotal of this machine", (long long)e->fit);
+	fprintf(out, "  This run reached %s %s at %.*f s, with at most %u %s alive at once.\n",
+		mstat_bytes(b[0], tl->cpeak[m]), what, prec, (double)(tl->cpeak_bin[m] * tl->bin_ns) / 1e9,
+		r->live_max, plural(r->live_max, "process", "processes"));
+	for (unsigned i = 0; i < e->njobs; i++) {
+		int64_t n = e->jobs[i];
+
+		fprintf(out, "  -j%-3u %10s %s", e->jobs[i], mstat_bytes(b[0], n * e->per_job[m] + e->rest[m]),
+			what);
+		if (rss || r->have_rss)
+			fprintf(out, "  (%s: %s)", rss ? "heap + anonymous mmap" : "resident",
+				mstat_bytes(b[1], n * e->per_job[o] + e->rest[o]));
+		fputs("\n", out);
+	}
 }
 
 static void memory(const struct mstat_report *r, FILE *out)
@@ -276,32 +338,8 @@ static void memory(const struct mstat_report *r, FILE *out)
 	if (lim < r->ncmds)
 		fprintf(out, "  ... %zu more %s\n", r->ncmds - lim,
 			plural(r->ncmds - lim, "command", "commands"));
-	if (e->cmd < 0)
-		return;
-
-	const struct mstat_command *c = &r->cmds[e->cmd];
-	bool rss = e->metric == MSTAT_RSS;
-	enum mstat_series m = e->metric, o = rss ? MSTAT_TOTAL : MSTAT_RSS;
-
-	fprintf(out, "\nParallel jobs: the heaviest command per invocation is %s (%zu run%s), at most %s %s each.\n",
-		c->name, c->count, c->count == 1 ? "" : "s", mstat_bytes(b[0], e->per_job[m]),
-		rss ? "resident" : "of heap + anonymous mmap");
-	fprintf(out, "  Estimate for N of them at once: N x %s + %s, what the other processes held at the tree's %s peak (%.*f s).\n",
-		mstat_bytes(b[0], e->per_job[m]), mstat_bytes(b[1], e->rest[m]),
-		rss ? "resident" : "heap + anonymous mmap", prec,
-		(double)(tl->cpeak_bin[m] * tl->bin_ns) / 1e9);
-	fprintf(out, "  An upper bound: it assumes the N peaks coincide. This run reached %s with at most %u processes alive.\n",
-		mstat_bytes(b[0], tl->cpeak[m]), r->live_max);
-	for (unsigned i = 0; i < e->njobs; i++) {
-		int64_t n = e->jobs[i];
-
-		fprintf(out, "  -j%-3u %10s %s", e->jobs[i], mstat_bytes(b[0], n * e->per_job[m] + e->rest[m]),
-			rss ? "resident" : "heap + anonymous mmap");
-		if (rss || r->have_rss)
-			fprintf(out, "  (%s: %s)", rss ? "heap + anonymous mmap" : "resident",
-				mstat_bytes(b[1], n * e->per_job[o] + e->rest[o]));
-		fputs("\n", out);
-	}
+	if (e->cmd >= 0)
+		jobs(r, out, prec);
 }
 
 static void gaps(const struct mstat_report *r, FILE *out)
@@ -367,6 +405,12 @@ static void gaps(const struct mstat_report *r, FILE *out)
 			sep, (unsigned long long)r->gap_images,
 			plural(r->gap_images, "image", "images"), (unsigned long long)r->unmatched_frees);
 	fputc('\n', out);
+	/* Said on a line of its own when it changes what the totals mean. */
+	if (r->untraced.n + r->nolog > 0 && (r->untraced.n + r->nolog) * 20 > r->processes)
+		fprintf(out, "Note: %zu of the %zu processes started were not traced (%.0f%%): the totals leave them out.\n",
+			r->untraced.n + r->nolog, r->processes + r->untraced.n + r->nolog,
+			100.0 * (double)(r->untraced.n + r->nolog) /
+				(double)(r->processes + r->untraced.n + r->nolog));
 }
 
 int mstat_report_text(const struct mstat_report *r, FILE *out)
@@ -386,18 +430,13 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	fprintf(out, "All processes: %s allocations (%s), %s frees (%s)\n",
 		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
 		mstat_count(b3, r->frees), mstat_bytes(b4, (int64_t)r->free_bytes));
+	needed(r, out);
 	peak(r, out);
 	memory(r, out);
 	tree(r, out);
 	commands(r, out);
 	leaks(r, out);
 	gaps(r, out);
-	/* Said on a line of its own when it changes what the totals mean. */
-	if (r->untraced.n + r->nolog > 0 && (r->untraced.n + r->nolog) * 20 > r->processes)
-		fprintf(out, "Note: %zu of the %zu processes started were not traced (%.0f%%): the totals leave them out.\n",
-			r->untraced.n + r->nolog, r->processes + r->untraced.n + r->nolog,
-			100.0 * (double)(r->untraced.n + r->nolog) /
-				(double)(r->processes + r->untraced.n + r->nolog));
 	if (set->problems)
 		fprintf(out, "\nProblems: %llu in the logs (messages on stderr); the numbers above are from everything readable\n",
 			(unsigned long long)set->problems);

@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,39 +27,45 @@ double mstat_report_secs(const struct mstat_report *r, uint64_t t)
 }
 
 /*
- * The peak resident size of an image: FINI's maxrss (exact) with the RSS
- * entries' highest (sampled), unless maxrss may not be this image's own.
- * Linux keeps the high-water mark across exec, and a child made by vfork
- * or fork carries its parent's pages, and so its parent's size, into the
- * exec; so for an exec'd or spawned image a maxrss no higher than what its
- * forebears held (up the fork and exec links: perl, its fork child, the
- * shell that child exec'd) may be theirs, and only the samples count.
+ * The peak resident size of an image: the higher of FINI's maxrss (the
+ * kernel's high-water mark) and the highest RSS sample (its counters are
+ * approximate: a sample can pass the mark by a few pages), leaving maxrss
+ * out when it may not be this image's own. Linux keeps the mark across exec, so
+ * an exec'd or spawned image's maxrss is at least what the memory it was
+ * exec'd from held: its parent's (the image before the exec, the vfork
+ * parent, or the process whose fork child exec'd before logging) and, when
+ * that parent is itself a fork child, its fork parent's (perl, its fork
+ * child, the shell that child exec'd). Nothing further up: the children of
+ * that shell start from the shell's own memory, not from what its maxrss
+ * carried over. When maxrss is no higher than those images' peaks, only
+ * the samples count. Parents are judged first (done marks judged images).
  */
-static bool rss_maxrss_own(const struct mstat_set *set, const struct mstat_image *im)
+static void rss_peak(struct mstat_set *set, size_t k, uint8_t *done, int depth)
 {
+	struct mstat_image *im = &set->img[k];
 	const struct mstat_image *q = im;
+	bool own = true;
 
+	if (done[k])
+		return;
+	done[k] = 1;
 	if (im->rel != MSTAT_REL_EXEC && im->rel != MSTAT_REL_SPAWN)
-		return true;
-	for (int depth = 0; q->parent >= 0 && depth < 16; depth++) {
+		q = NULL;
+	for (int n = 0; q && q->parent >= 0 && n < 16; n++) {
 		const struct mstat_image *p = &set->img[q->parent];
 
-		if (p->virt)
+		if (p->virt || !p->valid)
 			break;
-		if (im->maxrss <= p->rss_max || im->maxrss <= p->maxrss)
-			return false;
-		if (q->rel != MSTAT_REL_EXEC && q->rel != MSTAT_REL_SPAWN &&
-		    q->rel != MSTAT_REL_FORK && q->rel != MSTAT_REL_CLONE)
+		if (depth < 64)
+			rss_peak(set, (size_t)q->parent, done, depth + 1);
+		if (im->maxrss <= p->rss_peak || im->maxrss <= p->rss_max) {
+			own = false;
+			break;
+		}
+		if (p->rel != MSTAT_REL_FORK && p->rel != MSTAT_REL_CLONE)
 			break;
 		q = p;
 	}
-	return true;
-}
-
-static void rss_peak(struct mstat_set *set, size_t k)
-{
-	struct mstat_image *im = &set->img[k];
-	bool own = rss_maxrss_own(set, im);
 	im->rss_peak = im->rss_max;
 	im->rss_from_maxrss = false;
 	if (own && im->maxrss >= im->rss_max && im->maxrss) {
@@ -88,11 +95,30 @@ static int contributions(struct mstat_report *r, enum mstat_series c)
 	return 0;
 }
 
-static void estimate(struct mstat_report *r)
+/* MemTotal of this machine in bytes, 0 when unknown. */
+static uint64_t mem_total(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned long long kb = 0;
+	char line[128];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb * 1024;
+}
+
+/* The parallel-jobs estimate (report.h): 0 or -ENOMEM. */
+static int estimate(struct mstat_report *r)
 {
 	struct mstat_estimate *e = &r->est;
 	static const unsigned dflt[] = { 2, 4, 8 };
 	enum mstat_series m = r->have_rss ? MSTAT_RSS : MSTAT_TOTAL;
+	const struct mstat_set *set = r->set;
+	long heaviest = -1;
 	int64_t best = 0;
 
 	e->metric = m;
@@ -100,31 +126,41 @@ static void estimate(struct mstat_report *r)
 	e->njobs = r->njobs ? r->njobs : 3;
 	for (unsigned i = 0; i < e->njobs; i++)
 		e->jobs[i] = r->njobs ? r->jobs[i] : dflt[i];
-	/* The heaviest per invocation among commands that ran more than
-	 * once (the ones a build runs in parallel), else among all. */
-	for (int pass = 0; pass < 2 && e->cmd < 0; pass++) {
-		for (size_t i = 0; i < r->ncmds; i++) {
-			const struct mstat_command *c = &r->cmds[i];
-			int64_t v = m == MSTAT_RSS ? c->rss_max : c->total_max;
+	/* The heaviest single invocation; the tree's roots (make) only when
+	 * nothing else ran: the driver is not one of its jobs. */
+	for (int pass = 0; pass < 2 && heaviest < 0; pass++) {
+		for (size_t k = 0; k < set->n; k++) {
+			const struct mstat_image *im = &set->img[k];
+			int64_t v = m == MSTAT_RSS ? (int64_t)im->rss_peak : im->total_peak;
 
-			if ((pass || c->count > 1) && v > best) {
+			if (!mstat_tree_shown(im) || im->virt || (!pass && im->parent < 0))
+				continue;
+			if (v > best) {
 				best = v;
-				e->cmd = (long)i;
+				heaviest = (long)k;
 			}
 		}
 	}
+	for (size_t i = 0; heaviest >= 0 && i < r->ncmds; i++)
+		if (!strcmp(r->cmds[i].name, mstat_image_command(&set->img[heaviest])))
+			e->cmd = (long)i;
 	if (e->cmd < 0)
-		return;
+		return 0;
 	const struct mstat_command *c = &r->cmds[e->cmd];
 
 	e->per_job[MSTAT_TOTAL] = c->total_max;
 	e->per_job[MSTAT_RSS] = c->rss_max;
 	for (enum mstat_series k = MSTAT_TOTAL; k <= MSTAT_RSS; k++) {
-		e->rest[k] = r->tl.cpeak[k];
-		for (size_t i = 0; i < r->nat[k]; i++)
-			if (!strcmp(mstat_image_command(&r->set->img[r->at[k][i].img]), c->name))
-				e->rest[k] -= r->at[k][i].bytes;
+		e->rest[k] = mstat_timeline_peak_without(&r->tl, c->name, k);
+		if (e->rest[k] < 0)
+			return -ENOMEM;
 	}
+	e->ram_given = r->ram != 0;
+	e->ram = r->ram ? r->ram : mem_total();
+	e->fit = 0;
+	if (e->per_job[m] > 0 && e->ram > (uint64_t)e->rest[m])
+		e->fit = (int64_t)((e->ram - (uint64_t)e->rest[m]) / (uint64_t)e->per_job[m]);
+	return 0;
 }
 
 /* Subtree sums, children before parents: iterate from leaves by depth. */
@@ -147,21 +183,26 @@ static void weigh(struct mstat_report *r)
 
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 {
+	uint8_t *done;
 	int e;
 
 	r->set = set;
 	r->nolog = set->nolog.n;
 	for (size_t i = 0; i < set->nolog.n; i++)
 		r->nolog_full += mstat_nolog_is_full(set->nolog.v[i].err);
+	done = calloc(set->n + 1, 1);
+	if (!done)
+		return -ENOMEM;
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
 
 		if (!im->valid || im->virt)
 			continue;
-		rss_peak(set, k);
+		rss_peak(set, k, done, 0);
 		r->have_rss = r->have_rss || im->rss_samples || im->maxrss;
 		r->have_anon = r->have_anon || im->mmaps;
 	}
+	free(done);
 	e = mstat_timeline_build(&r->tl, set);
 	if (e < 0)
 		return e;
@@ -212,7 +253,8 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	for (enum mstat_series c = MSTAT_ANON; c < MSTAT_NSERIES; c++)
 		if (contributions(r, c) < 0)
 			return -ENOMEM;
-	estimate(r);
+	if (estimate(r) < 0)
+		return -ENOMEM;
 	r->live_max = r->tl.live_max;
 	weigh(r);
 	return 0;

@@ -23,19 +23,26 @@ struct mstat_contrib {
 #define MSTAT_JOBS_MAX 8
 
 /*
- * The build question: how much memory would N parallel jobs of the
- * heaviest command need? N times its highest per invocation, plus what
- * everything else held at the moment of the tree's own peak. In two
- * measures: heap + anonymous mappings (what the programs asked for) and
- * resident size (what the kernel gave, shared pages counted in each).
+ * The build question: how many of my heaviest jobs fit in my RAM? The
+ * heaviest job is the command of the heaviest single invocation (the
+ * tree's root, the build driver, only when nothing else ran). N of them
+ * at once are taken to need N times that invocation's peak (every job as
+ * heavy as the heaviest, their peaks at one moment) plus the most that
+ * every other command held together at any moment (the driver, shells,
+ * lighter jobs). In two measures: heap + anonymous mappings (what the
+ * programs asked for) and resident size (what the kernel gave, shared
+ * pages counted in each).
  */
 struct mstat_estimate {
 	long cmd;		/* index in cmds, -1 for none */
 	enum mstat_series metric;	/* the one that chose it: MSTAT_RSS, else MSTAT_TOTAL */
 	int64_t per_job[MSTAT_NSERIES];	/* TOTAL, RSS: the command's highest per image */
-	int64_t rest[MSTAT_NSERIES];	/* the rest of the tree at the curve's peak */
+	int64_t rest[MSTAT_NSERIES];	/* every other command together, at its highest */
 	unsigned njobs;
 	unsigned jobs[MSTAT_JOBS_MAX];
+	uint64_t ram;		/* the memory to fill: --ram, else MemTotal; 0 unknown */
+	bool ram_given;		/* from --ram */
+	int64_t fit;		/* jobs that fit in ram beside the rest (metric) */
 };
 
 struct mstat_report {
@@ -67,6 +74,7 @@ struct mstat_report {
 	const struct mstat_stackview *stacks;	/* --stacks: the call-stack reports */
 	unsigned njobs;		/* --jobs: N for the estimate (0: 2, 4, 8) */
 	unsigned jobs[MSTAT_JOBS_MAX];
+	uint64_t ram;		/* --ram: bytes the estimate fills (0: MemTotal here) */
 	char *const *inputs;
 	size_t ninputs;
 	const char *log_dir;	/* run: where the logs went */
@@ -74,8 +82,8 @@ struct mstat_report {
 	int width;		/* text: line width */
 };
 
-/* Builds everything from a loaded set; the tree must be built (njobs and
- * jobs may be set before). 0 or -ENOMEM. */
+/* Builds everything from a loaded set; the tree must be built (njobs,
+ * jobs and ram may be set before). 0 or -ENOMEM. */
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set);
 void mstat_report_free(struct mstat_report *r);
 

@@ -63,7 +63,9 @@ static size_t steps(const struct mstat_image *im, uint64_t start, uint64_t end, 
 			w = next;
 		if (w > end)
 			w = end;
-		if (w <= a)
+		if (w <= a && w > prev)
+			a = w - 1;	/* a tick at the very end: the last instant */
+		else if (w <= a)
 			w = a + 1;
 		put(out, &n, a, s->max);
 		put(out, &n, w, s->end);
@@ -86,9 +88,9 @@ static uint64_t end_of(const struct mstat_image *im, uint64_t start, uint64_t ne
 	uint64_t e = im->t_last + MSTAT_TICK_NS;
 
 	if (im->fini_ns)
-		e = im->fini_ns > im->t_last ? im->fini_ns : im->t_last + 1;
+		e = im->fini_ns >= im->t_last ? im->fini_ns : im->t_last + 1;
 	else if (im->end == MSTAT_END_EXEC && next_start && next_start < e)
-		e = next_start > im->t_last ? next_start : im->t_last + 1;
+		e = next_start >= im->t_last ? next_start : im->t_last + 1;
 	return e > start ? e : start + 1;
 }
 
@@ -104,10 +106,10 @@ static int cmp_event(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
-/* Sums the changes in time order: the highest per bin into curve (when
- * not NULL; else live), and the overall peak and when it began. */
-static void sweep(struct mstat_timeline *tl, struct event *ev, size_t n, int64_t *curve,
-		  int64_t *peak, uint64_t *peak_t)
+/* Sums the changes in time order: the highest per bin into curve or live
+ * (when not NULL), and the overall peak and when it began. */
+static void sweep(const struct mstat_timeline *tl, struct event *ev, size_t n, int64_t *curve,
+		  uint32_t *live, int64_t *peak, uint64_t *peak_t)
 {
 	int64_t v = 0;
 
@@ -126,8 +128,8 @@ static void sweep(struct mstat_timeline *tl, struct event *ev, size_t n, int64_t
 		     b <= b1; b++) {
 			if (curve && v > curve[b])
 				curve[b] = v;
-			else if (!curve && (uint32_t)v > tl->live[b])
-				tl->live[b] = (uint32_t)v;
+			if (live && (uint32_t)v > live[b])
+				live[b] = (uint32_t)v;
 		}
 	}
 }
@@ -149,6 +151,47 @@ int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_im
 		v = st[i].v[k];
 	free(st);
 	return v;
+}
+
+int64_t mstat_timeline_peak_without(const struct mstat_timeline *tl, const char *command,
+				    enum mstat_series k)
+{
+	const struct mstat_set *set = tl->set;
+	size_t cap = 0, most = 0, n = 0;
+	struct event *ev;
+	struct step *st;
+	int64_t peak = 0;
+	uint64_t when = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		cap += 2 * set->img[i].nsamples + 2;
+		if (2 * set->img[i].nsamples + 1 > most)
+			most = 2 * set->img[i].nsamples + 1;
+	}
+	ev = malloc((cap + 1) * sizeof(*ev));
+	st = malloc((most + 1) * sizeof(*st));
+	if (!ev || !st) {
+		free(ev);
+		free(st);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < set->n; i++) {
+		const struct mstat_image *im = &set->img[i];
+		int64_t prev = 0;
+		size_t m;
+
+		if (!counted(im) || !strcmp(mstat_image_command(im), command))
+			continue;
+		m = steps(im, tl->start[i], tl->end[i], st);
+		for (size_t j = 0; j < m; j++) {
+			ev[n++] = (struct event){ st[j].t, st[j].v[k] - prev };
+			prev = st[j].v[k];
+		}
+	}
+	sweep(tl, ev, n, NULL, NULL, &peak, &when);
+	free(ev);
+	free(st);
+	return peak;
 }
 
 int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
@@ -238,10 +281,10 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 	if (!ok || !tl->live)
 		goto out_nomem;
 	for (unsigned c = 0; c < MSTAT_NSERIES; c++) {
-		sweep(tl, ev[c], nev, tl->curve[c], &tl->cpeak[c], &tl->cpeak_t[c]);
+		sweep(tl, ev[c], nev, tl->curve[c], NULL, &tl->cpeak[c], &tl->cpeak_t[c]);
 		tl->cpeak_bin[c] = mstat_timeline_bin(tl, tl->cpeak_t[c]);
 	}
-	sweep(tl, ev[MSTAT_NSERIES], nlive, NULL, &live_peak, &live_t);
+	sweep(tl, ev[MSTAT_NSERIES], nlive, NULL, tl->live, &live_peak, &live_t);
 	tl->live_max = (uint32_t)live_peak;
 	tl->peak = tl->cpeak[MSTAT_HEAP];
 	tl->peak_bin = tl->cpeak_bin[MSTAT_HEAP];

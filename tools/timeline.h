@@ -49,6 +49,11 @@ void mstat_timeline_free(struct mstat_timeline *tl);
 int64_t mstat_timeline_at(const struct mstat_timeline *tl, const struct mstat_image *im, uint64_t t,
 			  enum mstat_series k);
 
+/* The highest of curve k summed over every image whose command is not
+ * command, at any moment; -ENOMEM. */
+int64_t mstat_timeline_peak_without(const struct mstat_timeline *tl, const char *command,
+				    enum mstat_series k);
+
 /* Bin of a time (clamped). */
 size_t mstat_timeline_bin(const struct mstat_timeline *tl, uint64_t t);
 

@@ -169,6 +169,32 @@ def case_untraced(tmp):
           "the traced posix_spawn child has its own log")
 
 
+def case_calls(tmp):
+    """One meaning of calls: allocation calls, in the commands table as in
+    the call-stack reports; the resident peak says where it came from."""
+    out = os.path.join(tmp, "c.json")
+    p = mstat("run", "-o", os.path.join(tmp, "c") + "/", "--stacks", "--json", "--output", out, "--",
+              prog("prog-counts"), extra_env={"MALLOC_STAT_BACKTRACE": "8", "DEBUGINFOD_URLS": ""})
+    check(p.returncode == 0, f"run: {p.returncode} {p.stderr[-300:]}")
+    with open(out) as f:
+        rep = json.load(f)
+    im = images(rep)[0]
+    x = exe_stacks(rep, "prog-counts")
+    check(x and x["total"]["calls"] == im["allocations"] == 114,
+          f"stacks: calls are the allocations: {x and x['total']['calls']} {im['allocations']}")
+    t = mstat("report", "--stacks", os.path.join(tmp, "c")).stdout
+    head = [l for l in report_section(t, "Commands") if "COUNT" in l]
+    row = [l for l in report_section(t, "Commands") if l.startswith("  prog-counts ")]
+    check(head and "CALLS" not in head[0] and re.search(r"\bALLOCS\b", head[0]), f"the column: {head}")
+    check(row and row[0].split()[1:3] == ["1", "114"], f"prog-counts x 1, 114 allocations: {row}")
+    # The resident peak: the higher of maxrss and the samples, and which.
+    want = max(im["maxrss"], im["rss_max"])
+    check(im["rss_peak"] == want and im["rss_peak_source"] ==
+          ("maxrss" if im["maxrss"] >= im["rss_max"] else "samples"),
+          f"resident peak {im['rss_peak']} from {im['rss_peak_source']}: maxrss {im['maxrss']}, "
+          f"samples {im['rss_max']}")
+
+
 def case_tree(tmp):
     static = prog("prog-static")
     cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
@@ -356,30 +382,54 @@ def case_serial(tmp):
     check(alive and max(alive) <= 2, f"text: at most {alive} alive")
 
 
+def crafted_log(d, pid, ppid, cmd, start_ms, end_ms, maxrss, pstart=1000, time=True, body=""):
+    """A log in d as the preload writes one, with made-up figures: a
+    malloc of 104 bytes at start_ms (from 10 s), body, a tick at end_ms,
+    FINI with maxrss (and its time unless time is False). START follows
+    the start in 10 ms ticks from 1000."""
+    t, end = (10_000_000_000 + ms * 1_000_000 for ms in (start_ms, end_ms))
+    with open(os.path.join(d, f"log.{pid}.1.0"), "w") as f:
+        f.write(f"# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {1000 + start_ms // 10}\n"
+                f"# PSTART {pstart}\n# TIME 1700000000000000000 {t}\n# ORIGIN image\n"
+                f"# FILE log.{pid}.1.0\n# CMDLINE {cmd}\n+ INIT 0 0x0\n-\n+ TIME {t} 0x0\n-\n"
+                f"+ malloc 100 0x1000 104\n-\n{body}+ TIME {end} 0x0\n-\n"
+                "+ FINI 0 0x0 allocations=1 allocated=104 deallocations=0 deallocated=0 in_use=104 "
+                f"peak_in_use=104 maxrss={maxrss}" + (f" time={end}" if time else "") + "\n-\n")
+
+
+def case_rsspeak(tmp):
+    """A process's resident peak is FINI's maxrss, exact, unless the memory
+    it was exec'd from may have set it: a shell spawned by a big make
+    carries make's high-water mark, the compiler that shell spawns does
+    not (it starts from the shell's memory)."""
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    MiB = 1 << 20
+    rss = lambda n: f"+ RSS {n} 0x0 0\n-\n"
+    crafted_log(d, 100, 1, "make", 0, 1000, 100 * MiB, body=rss(90 * MiB))
+    crafted_log(d, 101, 100, "sh -c cc1", 100, 500, 100 * MiB, body=rss(2 * MiB))
+    crafted_log(d, 102, 101, "cc1 f.c", 200, 400, 31 * MiB, pstart=1010, body=rss(20 * MiB))
+    r = mstat("report", "--json", d)
+    check(r.returncode == 0 and r.stderr == "", f"report: {r.returncode} {r.stderr}")
+    ims = {im["command"]: im for im in images(json.loads(r.stdout))} if r.returncode == 0 else {}
+    sh, cc1 = ims.get("sh", {}), ims.get("cc1", {})
+    check(cc1.get("relation") == "spawn" and sh.get("relation") == "spawn", f"the tree: {ims.keys()}")
+    check(sh.get("rss_peak_source") == "samples" and sh.get("rss_peak") == 2 * MiB,
+          f"sh: make's high-water mark is not its own: {sh.get('rss_peak')} {sh.get('rss_peak_source')}")
+    check(cc1.get("rss_peak_source") == "maxrss" and cc1.get("rss_peak") == 31 * MiB,
+          f"cc1: its maxrss is exact: {cc1.get('rss_peak')} {cc1.get('rss_peak_source')}")
+
+
 def case_rssless(tmp):
     """Logs without RSS entries, only FINI's maxrss: the tree's resident
     peak is what the processes alive together held, never 0 B beside
     per-command figures."""
     d = os.path.join(tmp, "logs")
     os.mkdir(d)
-    hdr = ("# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {start}\n# PSTART 1000\n"
-           "# TIME 1700000000000000000 {t}\n# ORIGIN image\n# FILE log.{pid}.1.0\n"
-           "# CMDLINE {cmd}\n+ INIT 0 0x0\n-\n+ TIME {t} 0x0\n-\n+ malloc 100 0x1000 104\n-\n")
-    fini = ("+ FINI 0 0x0 allocations=1 allocated=104 deallocations=0 deallocated=0 in_use=104 "
-            "peak_in_use=104 maxrss={rss}{more}\n-\n")
-    t0 = 10_000_000_000
-    kids = ((200, "cc1", 100, 2_000_000, " time=%d" % (t0 + 300_000_000)),
-            (201, "as", 400, 3_000_000, ""),     # no time= (an older preload)
-            (202, "ld", 800, 5_000_000, " time=%d" % (t0 + 900_000_000)))
-    with open(os.path.join(d, "log.100.1.0"), "w") as f:
-        f.write(hdr.format(pid=100, ppid=1, start=1000, t=t0, cmd="make"))
-        f.write(f"+ TIME {t0 + 1_000_000_000} 0x0\n-\n")
-        f.write(fini.format(rss=1_000_000, more=f" time={t0 + 1_000_000_000}"))
-    for pid, cmd, ms, rss, more in kids:
-        t = t0 + ms * 1_000_000
-        with open(os.path.join(d, f"log.{pid}.1.0"), "w") as f:
-            f.write(hdr.format(pid=pid, ppid=100, start=1000 + ms // 10, t=t, cmd=cmd))
-            f.write(f"+ TIME {t + 100_000_000} 0x0\n-\n" + fini.format(rss=rss, more=more))
+    crafted_log(d, 100, 1, "make", 0, 1000, 1_000_000)
+    crafted_log(d, 200, 100, "cc1", 100, 300, 2_000_000)
+    crafted_log(d, 201, 100, "as", 400, 500, 3_000_000, time=False)     # an older preload
+    crafted_log(d, 202, 100, "ld", 800, 900, 5_000_000)
     r = mstat("report", "--json", d)
     check(r.returncode == 0 and r.stderr == "", f"report: {r.returncode} {r.stderr}")
     j = json.loads(r.stdout) if r.returncode == 0 else None
@@ -395,6 +445,47 @@ def case_rssless(tmp):
     t = mstat("report", d)
     check("resident 0 B" not in t.stdout and re.search(r"resident 5\.72 MiB", t.stdout),
           f"text: the tree's resident peak: {[l for l in t.stdout.splitlines() if 'resident' in l]}")
+
+
+def case_estimate(tmp):
+    """The parallel-jobs estimate on a C and C++ build: the heaviest job is
+    the heaviest single run (cc1plus, once, 310 MiB), not the command that
+    ran most often (cc1, 5 runs, 31 MiB); everything else is what the other
+    commands held together at most, never cc1plus itself; and it says how
+    many fit in the RAM given."""
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    MiB = 1 << 20
+    crafted_log(d, 100, 1, "make -j2", 0, 2000, 5 * MiB)
+    for i in range(5):          # two at a time: 0-200, 100-300, 200-400, ...
+        crafted_log(d, 110 + i, 100, f"cc1 f{i}.c", 100 * i, 100 * i + 200, 31 * MiB)
+    crafted_log(d, 120, 100, "cc1plus big.cc", 1000, 1500, 310 * MiB)
+    r = mstat("report", "--json", "--ram", "1G", d)
+    check(r.returncode == 0 and r.stderr == "", f"report: {r.returncode} {r.stderr}")
+    j = json.loads(r.stdout) if r.returncode == 0 else {}
+    e = j.get("memory", {}).get("estimate") or {}
+    check(e.get("command") == "cc1plus" and e.get("count") == 1, f"the heaviest job: {e}")
+    check(e.get("per_job", {}).get("rss") == 310 * MiB, f"per job: {e.get('per_job')}")
+    check(e.get("rest", {}).get("rss") == 5 * MiB + 2 * 31 * MiB,
+          f"everything else: make and two cc1 at once, not cc1plus: {e.get('rest')}")
+    check(e.get("ram") == 1 << 30 and e.get("ram_source") == "--ram" and
+          e.get("fit") == (1024 - 67) // 310, f"how many fit in 1 GiB: {e}")
+    j2 = [x for x in e.get("jobs", []) if x["jobs"] == 2]
+    check(j2 and j2[0]["rss"] == 2 * 310 * MiB + 67 * MiB, f"-j2: {j2}")
+    t = mstat("report", "--ram", "1G", d)
+    check(re.search(r"heaviest job is cc1plus \(1 run\), at most 310 MiB resident", t.stdout) and
+          re.search(r"N x 310 MiB \+ 67\.0 MiB", t.stdout) and
+          re.search(r"In 1\.00 GiB of RAM \(--ram\): 3 of them at once", t.stdout) and
+          "assumes every job needs as much as the heaviest run" in t.stdout,
+          f"text: {[l for l in t.stdout.splitlines() if 'job' in l or 'RAM' in l]}")
+    # Without --ram: this machine's MemTotal.
+    with open("/proc/meminfo") as f:
+        total = int(re.search(r"MemTotal:\s+(\d+) kB", f.read()).group(1)) * 1024
+    r = mstat("report", "--json", d)
+    e = json.loads(r.stdout)["memory"]["estimate"] if r.returncode == 0 else {}
+    check(e.get("ram") == total and e.get("ram_source") == "MemTotal" and
+          e.get("fit") == (total - 67 * MiB) // (310 * MiB), f"MemTotal here: {e}")
+    check(mstat("report", "--ram", "lots", d).returncode == 2, "--ram lots: a usage error")
 
 
 def case_gxx(tmp):
@@ -438,7 +529,28 @@ def case_gxx(tmp):
     check(e and e["command"] == "cc1plus", f"the heaviest command is cc1plus: {e}")
     t = mstat("report", os.path.join(tmp, "gxx"))
     check(re.search(r"cc1plus\s+1\s.*anon mmap", t.stdout), "text: cc1plus is mostly anon mmap")
-    check(re.search(r"heaviest command per invocation is cc1plus", t.stdout), "text: the build answer")
+    check(re.search(r"heaviest job is cc1plus", t.stdout), "text: the build answer")
+    # The first figure answers "how much memory did this build need": the
+    # resident and heap + anonymous mmap peaks, the heap alone beside them.
+    head = next((l for l in t.stdout.splitlines()[:4] if l.startswith("Memory needed:")), "")
+    m = re.match(r"Memory needed: ([\d.]+ \S+) resident at the peak \([\d.]+ s\), ([\d.]+ \S+) of malloc "
+                 r"heap \+ anonymous mmap \([\d.]+ s\), of which ([\d.]+ \S+) of malloc heap alone", head)
+    check(m, f"text: the headline: {head!r}")
+    if m:
+        pk = rep["memory"]["peaks"]
+        for got, want in ((m.group(1), pk["rss"]["bytes"]), (m.group(2), pk["total"]["bytes"]),
+                          (m.group(3), rep["heap"]["peak_bytes"])):
+            check(abs(size_of(got) - want) <= 0.01 * want, f"headline {got} against {want}")
+        check(size_of(m.group(1)) >= 0.99 * rss and size_of(m.group(2)) > 4 * size_of(m.group(3)),
+              f"resident at least cc1plus's, heap + mmap well above the heap: {head}")
+    check(t.stdout.index("Memory needed:") < t.stdout.index("Malloc heap of the whole tree"),
+          "the memory needed comes before the heap alone")
+
+
+def size_of(text):
+    """Bytes of a size as the text report prints it ("12.7 MiB")."""
+    v, unit = text.split()
+    return float(v) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[unit]
 
 
 def src_line(name, text):
@@ -741,6 +853,11 @@ def case_make(tmp):
 
 # ---- bad input ----
 
+def log_files(d):
+    """The logs `run` wrote into d, without its PREFIX.nolog."""
+    return sorted(f for f in os.listdir(d) if not f.endswith(".nolog"))
+
+
 def log_lines(path):
     with open(path, "rb") as f:
         return f.read().split(b"\n")
@@ -822,11 +939,6 @@ def case_badinput(tmp):
           f"empty logs are not problems (mixed 4, cut 1, foreign 1, v2 1): {j['read']}")
     # A NUL in the middle of a log (a damaged copy) is said, and the log is
     # read past it; a killed writer's zeros are not damage.
-def log_files(d):
-    """The logs `run` wrote into d, without its PREFIX.nolog."""
-    return sorted(f for f in os.listdir(d) if not f.endswith(".nolog"))
-
-
     hole = bytearray(good)
     at = good.index(lines[body[50]] + b"\n")
     hole[at] = 0

@@ -540,7 +540,7 @@
     id: 'commands-table', what: 'commands', sort: 5, cols: [
       { label: 'command', get: function (c) { return c[0]; } },
       { label: 'count', num: true, get: function (c) { return c[1]; }, fmt: String },
-      { label: 'calls', num: true, get: function (c) { return c[2]; }, fmt: count },
+      { label: 'allocs', num: true, get: function (c) { return c[2]; }, fmt: count },
       { label: 'allocated', num: true, get: function (c) { return c[3]; }, fmt: bytes },
       { label: 'peak max', num: true, get: function (c) { return c[4]; }, fmt: bytes },
       { label: 'peak sum', num: true, get: function (c) { return c[5]; }, fmt: bytes },
