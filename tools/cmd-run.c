@@ -39,7 +39,7 @@ static void run_usage(FILE *out)
 	      "What is reported (as for `malloc-stat report`):\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
 	      "      --stats, --quiet, --jobs N,..., --stacks, --pid PID, --stack-depth N,\n"
-	      "      --collapsed FILE, --collapsed-metric M\n"
+	      "      --collapsed FILE, --collapsed-metric M, --trace-event FILE, --ram SIZE\n"
 	      "                        --stacks and --collapsed also record stacks, 32\n"
 	      "                        frames deep, unless --backtrace or\n"
 	      "                        MALLOC_STAT_BACKTRACE says otherwise\n"

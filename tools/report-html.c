@@ -589,7 +589,8 @@ static void at_peak(const struct page *pg, FILE *out)
 	}
 	fputs("</tbody></table></div>\n", out);
 	if (r->nat_peak > n)
-		fprintf(out, "<p class=muted>and %zu more processes.</p>\n", r->nat_peak - n);
+		fprintf(out, "<p class=muted>and %zu more %s.</p>\n", r->nat_peak - n,
+			r->nat_peak - n == 1 ? "process" : "processes");
 }
 
 static void problems(const struct mstat_report *r, FILE *out)
@@ -646,7 +647,9 @@ int mstat_report_html(const struct mstat_report *r, FILE *out)
 	}
 	fprintf(out, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width,initial-scale=1'><title>malloc-stat report</title><style>%s</style></head><body><main>\n",
 		mstat_report_css);
-	fprintf(out, "<h1>malloc-stat: %zu processes, %zu images</h1>\n<p>", r->processes, r->images);
+	fprintf(out, "<h1>malloc-stat: %zu %s, %zu %s</h1>\n<p>", r->processes,
+		r->processes == 1 ? "process" : "processes", r->images,
+		r->images == 1 ? "image" : "images");
 	if (r->log_dir) {
 		fputs("Logs in ", out);
 		mstat_html_str(out, r->log_dir);
@@ -656,12 +659,14 @@ int mstat_report_html(const struct mstat_report *r, FILE *out)
 			mstat_html_str(out, r->inputs[i]);
 		}
 	}
-	fprintf(out, ". %s allocations, %s allocated, %s leaked in %llu processes.</p>\n",
+	fprintf(out, ". %s allocations, %s allocated, %s leaked in %llu %s.</p>\n",
 		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
-		mstat_bytes(b3, (int64_t)r->leaked_bytes), (unsigned long long)r->leaked_images);
+		mstat_bytes(b3, (int64_t)r->leaked_bytes), (unsigned long long)r->leaked_images,
+		r->leaked_images == 1 ? "process" : "processes");
 	fputs("<noscript><p><b>The charts, tables and flame graphs need JavaScript.</b></p></noscript>\n", out);
-	fprintf(out, "<h2>Memory of the whole tree</h2><p id=summary>Heap peak %s at %.2f s, at most %u processes alive at once. Fork children count only the blocks they allocated; inherited blocks count in their parent.",
-		mstat_bytes(b1, tl->peak), (double)(tl->peak_bin * tl->bin_ns) / 1e9, r->live_max);
+	fprintf(out, "<h2>Memory of the whole tree</h2><p id=summary>Heap peak %s at %.2f s, at most %u %s alive at once. Fork children count only the blocks they allocated; inherited blocks count in their parent.",
+		mstat_bytes(b1, tl->peak), (double)(tl->peak_bin * tl->bin_ns) / 1e9, r->live_max,
+		r->live_max == 1 ? "process" : "processes");
 	if (r->have_anon || r->have_rss)
 		fprintf(out, " Heap + anonymous mmap peak %s at %.2f s; resident peak %s at %.2f s (resident sizes summed over processes count shared pages in each).",
 			mstat_bytes(b2, tl->cpeak[MSTAT_TOTAL]),

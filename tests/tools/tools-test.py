@@ -1719,6 +1719,11 @@ def case_names(tmp):
           f"one block, one process: {t.stdout}")
     check(not re.search(r"\b1 (blocks|processes|images|commands|logs)\b", t.stdout),
           f"no '1 blocks', '1 processes': {t.stdout}")
+    h = mstat("report", "--html", os.path.join(tmp, "one.html"), d)
+    with open(os.path.join(tmp, "one.html")) as f:
+        page = f.read()
+    check(h.returncode == 0 and "1 process, 1 image" in page and
+          not re.search(r"\b1 (processes|images)\b", page), "HTML: one process, one image")
 
 
 # ---- issue 15: smaller defects ----
