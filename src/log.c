@@ -57,6 +57,8 @@ struct tstate {
 };
 static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
 
+static void sum_before_fork(void);
+
 /* The writer. The fields every entry touches come first, in one cache
  * line with the lock; the buffers come last. */
 static struct {
@@ -216,6 +218,7 @@ void mstat_log_before_fork(void)
 {
 	if (W.win && !W.win_nofork)
 		W.win_nofork = madvise(W.win, W.map_len, MADV_DONTFORK) == 0;
+	sum_before_fork();
 }
 
 /* Unmaps the window (and a sealed one kept mapped). In a fork child
@@ -277,6 +280,10 @@ static int file_fd_check(void)
 }
 
 static int fsize_check(uint64_t size);
+/* summary.inc */
+static uint64_t sum_text_cap(void);
+static int sum_relocate(uint64_t need);
+static bool sum_has_body(void);
 
 /* Why logging stopped, for the reader: "+ CUT ERRNO 0x0", written into
  * the room every window keeps for it. Without it a log that stops reads
@@ -313,7 +320,7 @@ static void log_fail(int err)
 		/* Often the failure is that W.fd is no longer our file (the
 		 * program replaced it and our path is gone): never cut or
 		 * grow the program's file. */
-		if (file_fd_check() == 0)
+		if (!sum_has_body() && file_fd_check() == 0)
 			(void)!ftruncate(W.fd, (off_t)end);
 	}
 	if (W.kind == MSTAT_SINK_FILE)
@@ -388,6 +395,12 @@ static int file_next_window(void)
 	r = file_fd_check();
 	if (r < 0)
 		return r;
+	/* Summary: the text stops where the body starts; the body moves
+	 * further out when the text needs the room. */
+	if (end + 2 * PAGE_SIZE_ > sum_text_cap() && (r = sum_relocate(end)) < 0)
+		return r;
+	if (off + len > sum_text_cap())
+		len = (size_t)(sum_text_cap() - off);
 	r = file_reserve(off + len);
 	if (r < 0)
 		return r;
@@ -412,6 +425,9 @@ static void file_put_slow_(const char *p, size_t len)
 {
 	if (W.direct) {
 		int r = fsize_check(W.win_off + len);
+
+		if (r == 0 && W.win_off + len + 1 > sum_text_cap())
+			r = -EFBIG;	/* no move after sealing: the log is cut */
 
 		if (r == 0)
 			r = file_fd_check();
@@ -724,6 +740,8 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 	leave_end(t, (uint8_t)(lk >> 1));
 }
 
+#include "summary.inc"
+
 void mstat_log_add_lost(unsigned n)
 {
 	struct tstate *t = &tls;
@@ -981,17 +999,29 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
+	if (SUM.mode) {
+		sum_event(p, req, usable, NULL, 0, false, false);
+		return;
+	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
 }
 
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
+	if (SUM.mode) {
+		sum_event(NULL, 0, 0, p, usable, false, false);
+		return;
+	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
 }
 
 void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
 		       size_t old_usable, bool held)
 {
+	if (SUM.mode) {
+		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
+		return;
+	}
 	LOG_ENTRY(held, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
 }
 
@@ -1185,6 +1215,10 @@ static inline char *fmt_realloc_nost(char *e, const void *newp, size_t req, size
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 			   const uintptr_t *frames, int n)
 {
+	if (SUM.mode) {
+		sum_event(p, req, usable, NULL, 0, false, false);
+		return;
+	}
 	LOG_ENTRY(false, STACK_ENTRY_MAX, false, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
 		  frames, n);
 }
@@ -1192,6 +1226,10 @@ void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t u
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
 			     size_t old_usable, bool held, const uintptr_t *frames, int n)
 {
+	if (SUM.mode) {
+		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
+		return;
+	}
 	LOG_ENTRY(held, STACK_ENTRY_MAX, false, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
 		  oldp, old_usable, frames, n);
 }
@@ -1272,6 +1310,9 @@ int mstat_log_open_file(int fd, const char *path)
 	W.file_len = (uint64_t)st.st_size;
 	W.failed = false;
 	W.last_tick = 0;
+	/* Summary: the body first, while fd is the caller's. */
+	if (SUM.mode)
+		(void)sum_open();
 	/* No room for a window (a nearly full disk): the header still goes
 	 * through pwrite so that the process shows in the tree, and the
 	 * caller's mstat_log_remap_locked() tries the window once more. */
@@ -1314,6 +1355,7 @@ void mstat_log_close(void)
 	if (W.kind == MSTAT_SINK_FILE) {
 		mstat_log_seal_locked();
 		win_unmap(false);
+		sum_forget(false);
 		/* The number may be the program's now (see file_fd_check). */
 		if (fd_is_ours(W.fd))
 			close(W.fd);
@@ -1365,7 +1407,7 @@ void mstat_log_seal_locked(void)
 	W.win_off = end;
 	W.pos = 0;
 	W.direct = true;
-	if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
+	if (!sum_has_body() && file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
 		W.file_len = end;
 }
 
@@ -1399,6 +1441,7 @@ void mstat_log_forget_in_child(void)
 		 * are copies; closing them leaves the parent's file alone. */
 		if (!torn)
 			win_unmap(true);
+		sum_forget(true);
 		W.win = W.stale = NULL;
 		W.win_len = W.stale_len = 0;
 		/* Only if still our log: the program may have dup2'ed its own

@@ -132,5 +132,13 @@ bool mstat_log_nested(void);
 void mstat_log_enable(bool on);
 bool mstat_log_enabled(void);
 
+/* MALLOC_STAT_MODE=summary (per-process files only; doc/summary-format.md). The text
+ * area before the first body (bytes, MALLOC_STAT_SUMMARY_TEXT). */
+void mstat_log_summary_mode(bool on, uint64_t text_first);
+bool mstat_log_summary(void);	/* this image has a body */
+uint64_t mstat_log_summary_page(void);
+/* A fork child's inherited bytes: in the counters, not in its own heap. */
+void mstat_log_summary_inherit(int64_t bytes);
+
 
 #endif

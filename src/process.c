@@ -236,7 +236,21 @@ static void put_header(bool maps)
 	h.p = h.b;
 	h.end = h.b + sizeof(h.b);
 	identify();
-	h_str(&h, "# MALLOC-STAT-LOG " LOG_VERSION "\n# PID ");
+	h_str(&h, "# MALLOC-STAT-LOG " LOG_VERSION "\n");
+	if (mstat_log_summary() && mstat_log_sink() == MSTAT_SINK_FILE) {
+		/* At offset 32: 8 hex digits, rewritten in one store when the
+		 * body moves (log.c, summary.inc). */
+		char d[9];
+		uint64_t pg = mstat_log_summary_page();
+
+		for (int i = 7; i >= 0; i--, pg >>= 4)
+			d[i] = "0123456789abcdef"[pg & 15];
+		d[8] = '\0';
+		h_str(&h, "# SUMMARY 1 ");
+		h_str(&h, d);
+		h_str(&h, "\n");
+	}
+	h_str(&h, "# PID ");
 	h_u64(&h, (uint64_t)P.pid);
 	h_str(&h, "\n# PPID ");
 	h_u64(&h, (uint64_t)P.ppid);
@@ -638,6 +652,7 @@ static void become_child(enum origin origin, uint64_t off, uint64_t boot)
 	P.inherited = mstat_ctr.in_use;
 	mstat_log_set_pid(P.pid);
 	mstat_log_forget_in_child();
+	mstat_log_summary_inherit(P.inherited);
 }
 
 static void atfork_child(void)
@@ -705,6 +720,12 @@ static void init_logging(void)
 	const char *v = mstat_getenv("MALLOC_STAT_VERBOSE", envbuf, sizeof(envbuf));
 
 	P.verbose = v && *v && strcmp(v, "0") != 0;
+	v = mstat_getenv("MALLOC_STAT_MODE", envbuf, sizeof(envbuf));
+	if (v && strcmp(v, "summary") == 0) {
+		const char *t = mstat_getenv("MALLOC_STAT_SUMMARY_TEXT", envbuf, sizeof(envbuf));
+
+		mstat_log_summary_mode(true, t ? strtoull(t, NULL, 10) : 0);
+	}
 }
 
 static void init_once(void)
@@ -732,6 +753,7 @@ static void init_once(void)
 		/* The seed's single stream: a private copy of the descriptor, so
 		 * that the program closing or reusing 1022 cannot redirect us. */
 		init_logging();
+		mstat_log_summary_mode(false, 0);	/* files only */
 		mstat_log_open_stream(fd, true, true);
 		P.stream_maps = true;
 		mstat_log_lock();

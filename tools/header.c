@@ -114,6 +114,25 @@ static int origin(struct mstat_image *im, const char *v, const char *eol, uint64
 
 #define KEY(s) (klen == sizeof(s) - 1 && !memcmp(p, s, sizeof(s) - 1))
 
+/* Hexadecimal digits only, all of them. */
+static bool hexnum(const char *p, const char *e, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (p == e || e - p > 16)
+		return false;
+	for (; p < e; p++) {
+		unsigned d = (unsigned)(*p >= '0' && *p <= '9' ? *p - '0' :
+					*p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : 16);
+
+		if (d > 15)
+			return false;
+		x = x << 4 | d;
+	}
+	*v = x;
+	return true;
+}
+
 int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, uint64_t line)
 {
 	const char *sp = memchr(p, ' ', (size_t)(eol - p));
@@ -185,6 +204,18 @@ int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, ui
 		}
 		im->stack_depth = (unsigned)x;
 		im->stack_sample = y;
+	} else if (KEY("SUMMARY")) {
+		const char *s2 = memchr(v, ' ', (size_t)(eol - v));
+
+		/* "1 PPPPPPPP": the body's version and its first page. */
+		if (!s2 || !num(v, s2, &x) || x != 1 || eol - s2 != 9 ||
+		    !hexnum(s2 + 1, eol, &y)) {
+			mstat_diag_add(&im->diag, line, "bad SUMMARY header value (a newer version?)");
+			im->summary_bad = true;
+			return 0;
+		}
+		im->summary = true;
+		im->summary_page = y;
 	} else if (KEY("MAPS")) {
 		return 1;
 	} else if (KEY("END")) {

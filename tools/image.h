@@ -99,6 +99,9 @@ struct mstat_image {
 	char *exe, *cwd;
 	unsigned stack_depth;	/* STACKS: 0 without call stacks */
 	uint64_t stack_sample;
+	bool summary;		/* SUMMARY: the heap state is a body (summary.h) */
+	bool summary_bad;	/* a SUMMARY line this reader cannot read */
+	uint64_t summary_page;	/* where the body starts, in 4 KiB pages */
 	char *argv;		/* arguments, each NUL-terminated, back to back */
 	size_t argv_len;
 	unsigned argc;

@@ -17,6 +17,7 @@
 #include "grow.h"
 #include "header.h"
 #include "ranges.h"
+#include "summary.h"
 #include "stacks.h"
 
 
@@ -33,6 +34,8 @@ struct state {
 	int64_t tmax[MSTAT_NSERIES];	/* each curve's highest in the tick */
 	struct mstat_ranges anon;	/* anonymous mappings */
 	struct mstat_istacks *is;	/* call stacks, when wanted and logged */
+	struct mstat_summary sum;	/* a summary log's body */
+	bool has_sum;
 	bool pending;		/* an allocation waits for its stack line */
 	bool maps_open;		/* inside a MAPS entry */
 	bool holes;		/* NUL bytes inside the log, not only at its end */
@@ -791,6 +794,156 @@ static const char *header(struct state *s, const char *p, const char *end)
 }
 
 
+/*
+ * A summary log: the body holds the heap state (counters, live blocks,
+ * timeline) that an event log's entries would have built; the text part
+ * before it has the header and control entries, read as usual.
+ */
+static void summary_load(struct state *s, const char *buf, size_t len)
+{
+	struct mstat_image *im = s->im;
+	struct mstat_summary *m = &s->sum;
+	char why[160];
+
+	if (mstat_summary_read(buf, len, im->summary_page, m, why, sizeof(why)) < 0) {
+		mstat_diag_add(&im->diag, 2, "%s: only the text part is read", why);
+		return;
+	}
+	s->has_sum = true;
+	for (uint64_t i = 0; i < m->nslots && !s->err; i++) {
+		const unsigned char *p = m->slots + i * MSTAT_SUMMARY_SLOT;
+		uint64_t addr = mstat_summary_u64(p), usable = mstat_summary_u64(p + 8);
+		uint64_t req = mstat_summary_u64(p + 16);
+		struct mstat_block old;
+		int r;
+
+		if (!addr)
+			continue;
+		if (usable > SIZE_MAX_PLAUSIBLE || req > SIZE_MAX_PLAUSIBLE) {
+			mstat_diag_add(&im->diag, 2, "implausible live block in the summary skipped");
+			continue;
+		}
+		r = mstat_blocks_put(s->tab, addr, usable, req, &old);
+		if (r < 0) {
+			s->err = r;
+			return;
+		}
+		if (r)	/* a block caught moving between two slots */
+			continue;
+		im->live_blocks++;
+		im->live_bytes += usable;
+		im->live_req += req;
+	}
+	if (m->ctr[1] > UINT64_MAX / 2 || m->ctr[3] > UINT64_MAX / 2 || m->ctr[3] > m->ctr[1] + im->inherited)
+		mstat_diag_add(&im->diag, 2, "impossible summary counters (more freed than allocated)");
+	im->allocs = m->ctr[0];
+	im->alloc_bytes = m->ctr[1];
+	im->frees = m->ctr[2];
+	im->free_bytes = m->ctr[3];
+	im->in_use = (int64_t)m->ctr[4];
+	im->peak = (int64_t)m->ctr[5];
+	if (im->peak < im->in_use)
+		im->peak = im->in_use;
+	if (s->fork_child) {
+		im->inh_frees = m->unknown_frees;
+		im->inh_free_bytes = m->unknown_bytes;
+	} else {
+		im->unknown_frees = m->unknown_frees;
+		im->unknown_free_bytes = m->unknown_bytes;
+	}
+	if (m->lost) {
+		im->lost += m->lost;
+		s->gap = true;
+	}
+	s->cur[MSTAT_HEAP] = s->cur[MSTAT_TOTAL] = (int64_t)im->live_bytes;
+	if (im->peak > im->total_peak)
+		im->total_peak = im->peak;
+}
+
+/* The heap curve from the body's bins, the mappings' from the text's
+ * samples: one series of samples in time order. */
+static int summary_timeline(struct state *s)
+{
+	struct mstat_image *im = s->im;
+	const struct mstat_summary *m = &s->sum;
+	struct mstat_sample *out, *old = im->samples;
+	size_t n = im->nsamples, i = 0, j = 0, k = 0;
+	int64_t heap_end = 0, anon_max = 0, anon_end = 0, rss_end = 0;
+	uint64_t prev_t = 0;
+
+	out = calloc(n + m->nbins + 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	while (i < n || j < m->nbins) {
+		const unsigned char *b = j < m->nbins ? m->bins + (size_t)j * MSTAT_SUMMARY_BIN : NULL;
+		uint64_t bt = b ? mstat_summary_u64(b) : UINT64_MAX;
+		int64_t heap_max = heap_end;
+		struct mstat_sample *o;
+
+		if (b && (bt < prev_t || bt > MONO_PLAUSIBLE)) {
+			mstat_diag_add(&im->diag, 2, "summary timeline out of order: bins after %zu skipped", j);
+			j = m->nbins;
+			continue;
+		}
+		uint64_t tt = i < n ? old[i].t : UINT64_MAX;
+
+		o = &out[k];
+		o->t = tt < bt ? tt : bt;
+		if (tt == o->t) {
+			anon_max = old[i].max[MSTAT_ANON];
+			anon_end = old[i].end[MSTAT_ANON];
+			if (old[i].end[MSTAT_RSS])
+				rss_end = old[i].end[MSTAT_RSS];
+			i++;
+		} else {
+			anon_max = anon_end;
+		}
+		if (bt == o->t) {
+			int64_t start = (int64_t)mstat_summary_u64(b + 8);
+			int64_t max = (int64_t)mstat_summary_u64(b + 16);
+			int64_t rss = (int64_t)mstat_summary_u64(b + 24);
+
+			heap_max = max > start ? max : start;
+			/* The level at the bin's end is the next bin's start. */
+			heap_end = j + 1 < m->nbins ?
+				(int64_t)mstat_summary_u64(b + MSTAT_SUMMARY_BIN + 8) :
+				(int64_t)im->live_bytes;
+			if (heap_end > heap_max)
+				heap_max = heap_end;
+			if (rss > 0)
+				rss_end = rss;
+			j++;
+		}
+		prev_t = o->t;
+		o->max[MSTAT_HEAP] = heap_max;
+		o->end[MSTAT_HEAP] = heap_end;
+		o->max[MSTAT_ANON] = anon_max;
+		o->end[MSTAT_ANON] = anon_end;
+		o->max[MSTAT_TOTAL] = heap_max + anon_max;
+		o->end[MSTAT_TOTAL] = heap_end + anon_end;
+		o->max[MSTAT_RSS] = o->end[MSTAT_RSS] = rss_end;
+		if (o->max[MSTAT_TOTAL] > im->total_peak)
+			im->total_peak = o->max[MSTAT_TOTAL];
+		if ((uint64_t)rss_end > im->rss_max)
+			im->rss_max = (uint64_t)rss_end;
+		if (k && out[k - 1].t == o->t)
+			out[k - 1] = *o;	/* a bin and a text sample at one time */
+		else
+			k++;
+	}
+	free(old);
+	im->samples = out;
+	im->nsamples = k;
+	im->samples_cap = n + m->nbins + 1;
+	if (k) {
+		if (!im->t_first || out[0].t < im->t_first)
+			im->t_first = out[0].t;
+		if (out[k - 1].t > s->t)
+			s->t = out[k - 1].t;
+	}
+	return 0;
+}
+
 static int parse(struct mstat_image *im, const char *buf, size_t len, struct mstat_blocks *tab,
 		 struct mstat_istacks *is, bool mapped)
 {
@@ -798,6 +951,14 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	const char *end, *p, *eol;
 	int v;
 
+	/* A summary log's text ends at its first NUL: the body follows. */
+	size_t whole = len;
+
+	if (len > 32 && !memcmp(buf + 20, "# SUMMARY ", 10)) {
+		const char *nul = memchr(buf, '\0', len);
+
+		len = nul ? (size_t)(nul - buf) : len;
+	}
 	len = log_end(buf, len, &s.holes, mapped);
 	im->size = len;
 	eol = memchr(buf, '\n', len);
@@ -858,6 +1019,8 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	}
 	if (s.fork_child)
 		im->in_use = im->peak = im->total_peak = (int64_t)im->inherited;
+	if (im->summary)
+		summary_load(&s, buf, whole);
 	if (s.is && !im->stack_depth)
 		s.is = NULL;	/* no stacks in this log */
 	if (s.is)
@@ -926,6 +1089,8 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	}
 	sample_push(&s);
 	mstat_ranges_free(&s.anon);
+	if (!s.err && s.has_sum)
+		s.err = summary_timeline(&s);
 	if (s.err)
 		return s.err;
 	im->anon_end = (uint64_t)s.cur[MSTAT_ANON];

@@ -1823,11 +1823,122 @@ def case_defects(tmp):
               f"a reused pid: two rows that differ: {tree_rows}")
 
 
+def image_key(rep, im, exact):
+    """An image by what it is, not by pid: its command line (exact) or
+    program name, its origin and end, and the same of its parents."""
+    ids = by_id(rep)
+    key, node = [], im
+    while node is not None:
+        argv = tuple(node.get("argv") or ())
+        if not exact:   # compilers name random temporary files
+            argv = (os.path.basename(argv[0]),) if argv else ()
+        key.append((argv, node.get("origin"), node.get("end")))
+        node = ids.get(node["parent"]) if node["parent"] is not None else None
+    return repr(tuple(key))
+
+
+def parity(tmp, name, cmd, exact=True, cwd_of=None):
+    """The same run traced as events and as a summary: the same tree and,
+    image by image, the same figures. Runs that are not deterministic
+    (a build: the environment differs by the mode's name) agree in their
+    sums per kind of image to within 1%."""
+    reps = {}
+    for mode in ("events", "summary"):
+        cwd = cwd_of(mode) if cwd_of else None
+        p, reps[mode] = run_json(tmp, f"{name}-{mode}", cmd, cwd=cwd,
+                                 extra_env={"MALLOC_STAT_MODE": mode})
+        if not check(reps[mode] is not None, f"{name} {mode}: no JSON report ({p.stderr[-400:]})"):
+            return None
+    ev, su = reps["events"], reps["summary"]
+
+    def close(a, b):
+        return a == b if exact or not isinstance(a, int) else abs(a - b) <= max(a, b) / 100
+
+    for k in ("processes", "images", "died"):
+        check(ev["totals"].get(k) == su["totals"].get(k),
+              f"{name}: totals {k}: events {ev['totals'].get(k)}, summary {su['totals'].get(k)}")
+    for k in ("allocations", "frees", "allocated", "freed", "leaked_blocks"):
+        if k in ev["totals"]:
+            check(close(ev["totals"][k], su["totals"].get(k)),
+                  f"{name}: totals {k}: events {ev['totals'][k]}, summary {su['totals'].get(k)}")
+    fields = ["allocations", "frees", "leaked_blocks", "allocated", "freed", "leaked", "peak"]
+    sums = {}
+    for mode, rep in (("events", ev), ("summary", su)):
+        sums[mode] = {}
+        for im in images(rep):
+            row = sums[mode].setdefault(image_key(rep, im, exact), {"n": 0})
+            row["n"] += 1
+            for f in fields:
+                if isinstance(im.get(f), int):
+                    row[f] = row.get(f, 0) + im[f]
+    check(sorted(sums["events"]) == sorted(sums["summary"]),
+          f"{name}: the trees differ: {sorted(set(sums['events']) ^ set(sums['summary']))[:4]}")
+    for k, a in sums["events"].items():
+        b = sums["summary"].get(k, {})
+        for f, v in a.items():
+            check(close(v, b.get(f)) if f != "n" else v == b.get(f),
+                  f"{name}: {k[:80]} {f}: events {v}, summary {b.get(f)}")
+    return ev, su
+
+
+def case_summary_parity(tmp):
+    static = prog("prog-static")
+    cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
+    r = parity(tmp, "tree", cmd)
+    if r:
+        ev, su = r
+        # An event at a tick's boundary may fall in either bin: the
+        # tree's peak agrees to within that (the probe's small blocks),
+        # never by a whole inherited 5000-byte block counted twice.
+        check(abs(su["heap"]["peak_bytes"] - ev["heap"]["peak_bytes"]) <= 1024,
+              f"tree peak: events {ev['heap']['peak_bytes']}, summary {su['heap']['peak_bytes']}")
+    # A real make -j2: compiles differ run to run only in their timing.
+    def cwd_of(mode):
+        d = os.path.join(tmp, "wf-" + mode)
+        shutil.copytree(os.path.join(SRC, "examples", "wordfreq"), d)
+        return d
+    r = parity(tmp, "make", ["make", "-B", "-j2"], exact=False, cwd_of=cwd_of)
+    if r:
+        ev, su = r
+        a, b = ev["totals"]["allocated"], su["totals"]["allocated"]
+        check(abs(a - b) <= a / 1000, f"make: allocated events {a}, summary {b}")
+        sizes = {}
+        for mode in ("events", "summary"):
+            d = os.path.join(tmp, f"make-{mode}")
+            sizes[mode] = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+        check(sizes["summary"] < sizes["events"],
+              f"make: summary files {sizes['summary']} bytes, event logs {sizes['events']}")
+    # Damaged bodies: FILE:LINE: reason, and the text part still read.
+    src = os.path.join(tmp, "tree-summary")
+    logs = sorted(f for f in os.listdir(src) if ".nolog" not in f)
+    bad = os.path.join(tmp, "damaged")
+    os.mkdir(bad)
+    for i, f in enumerate(logs[:3]):
+        with open(os.path.join(src, f), "rb") as fh:
+            data = bytearray(fh.read())
+        page = int(data[32:40], 16) * 4096
+        if i == 0:
+            data = data[:page + 100]            # cut inside the superblock
+        elif i == 1:
+            data[page + 1:page + 8] = b"XXXXXXX"  # foreign magic
+        else:
+            data[page + 16:page + 24] = (0xffffffff << 32 | 30).to_bytes(8, "little")
+        with open(os.path.join(bad, f), "wb") as fh:
+            fh.write(data)
+    r = mstat("report", "--json", bad)
+    check(r.returncode == 0, f"damaged summaries: exit {r.returncode}: {r.stderr[-300:]}")
+    for f, why in zip(logs[:3], ("beyond the end", "no summary body", "live-block table")):
+        check(re.search(re.escape(f) + r":2: .*" + why, r.stderr),
+              f"damaged {f}: no 'FILE:2: {why}' in {r.stderr[-500:]}")
+    if r.returncode == 0:
+        check(json.loads(r.stdout)["totals"]["images"] == 3, "the damaged images are still reported")
+
+
 def main():
     case = sys.argv[1]
     tmp = tempfile.mkdtemp(prefix=f"mstat-{case}-")
     try:
-        globals()["case_" + case](tmp)
+        globals()["case_" + case.replace("-", "_")](tmp)
     finally:
         if failures:
             print(f"{failures} checks failed; files kept in {tmp}")

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""An independent reader of summary files (doc/summary-format.md), for the
+kill test: it shares no code with the tools.
+
+    summary-read.py [--json] [--blocks] FILE...
+
+Prints the header, the control entries (the text part, up to its first NUL),
+the counters, the live blocks, the size histogram and the timeline. A damaged
+or foreign file gives `FILE: reason` and what could be read.
+"""
+import json
+import struct
+import sys
+
+PAGE = 4096
+CTR = ("allocations", "allocated", "deallocations", "deallocated", "in_use", "peak_in_use")
+
+
+class Bad(Exception):
+    pass
+
+
+def decode(path):
+    data = open(path, "rb").read()
+    nul = data.find(b"\0")
+    text = data if nul < 0 else data[:nul]
+    out = {"file": path, "header": {}, "entries": [], "errors": []}
+    lines = text.decode("utf-8", "replace").split("\n")
+    page = None
+    for i, ln in enumerate(lines):
+        if ln.startswith("# ") and not out["entries"]:
+            k, _, v = ln[2:].partition(" ")
+            out["header"][k] = v
+            if k == "SUMMARY":
+                ver, _, pg = v.partition(" ")
+                if ver != "1":
+                    raise Bad("summary version %s" % ver)
+                page = int(pg.strip(), 16)
+        elif ln.startswith("+ "):
+            out["entries"].append(ln[2:])
+    if page is None:
+        raise Bad("no SUMMARY line (an event log?)")
+    base = page * PAGE
+    if base + PAGE > len(data):
+        raise Bad("body at %d beyond the end (%d)" % (base, len(data)))
+    sb = data[base:base + PAGE]
+    if sb[:8] != b"\0MSSUM01":
+        raise Bad("no body magic at %d" % base)
+    ver, pgsz, table, tl, bin_ns, body_len, unk_n, unk_b = struct.unpack_from("<II6Q", sb, 8)
+    ctr = struct.unpack_from("<6Q", sb, 64)
+    lost, live_n = struct.unpack_from("<2Q", sb, 112)
+    hist_n = struct.unpack_from("<64Q", sb, 128)
+    hist_b = struct.unpack_from("<64Q", sb, 128 + 512)
+    out["counters"] = {k: (v - (1 << 64) if v >= 1 << 63 else v) for k, v in zip(CTR, ctr)}
+    out["unknown_frees"] = {"count": unk_n, "bytes": unk_b}
+    out["lost"] = lost
+    out["histogram"] = [{"log2": k, "calls": n, "bytes": b}
+                        for k, (n, b) in enumerate(zip(hist_n, hist_b)) if n]
+    toff, bits = (table >> 32) * 64, table & 0xff
+    if bits > 40 or base + toff + (24 << bits) > len(data):
+        raise Bad("table (%d slots at +%d) beyond the end" % (1 << bits, toff))
+    live = {}
+    tab = data[base + toff:base + toff + (24 << bits)]
+    for a, u, r in struct.iter_unpack("<3Q", tab):
+        if a:
+            live[a] = (u, r)	# a slot being shifted may appear twice, alike
+    out["live"] = [{"addr": a, "usable": u, "requested": r} for a, (u, r) in sorted(live.items())]
+    n, shift, caplog, tloff = tl & 0xffff, (tl >> 16) & 0xff, (tl >> 24) & 0xff, (tl >> 32) * 64
+    if caplog > 16 or n > 1 << caplog or base + tloff + 32 * n > len(data):
+        raise Bad("timeline (%d bins at +%d) beyond the end" % (n, tloff))
+    bins = data[base + tloff:base + tloff + 32 * n]
+    out["timeline"] = {"bin_ns": bin_ns << shift, "bins": [
+        {"start": s, "in_use_start": i - (1 << 64) if i >= 1 << 63 else i,
+         "max": m - (1 << 64) if m >= 1 << 63 else m, "rss": r}
+        for s, i, m, r in struct.iter_unpack("<QqqQ", bins)]}
+    out["body"] = {"offset": base, "length": body_len, "table_slots": 1 << bits}
+    return out
+
+
+def show(o, blocks):
+    h = o["header"]
+    print("%s: pid %s %s" % (o["file"], h.get("PID"), h.get("CMDLINE", "")))
+    print("  body at %(offset)d, %(length)d bytes, %(table_slots)d slots" % o["body"])
+    print("  " + " ".join("%s=%d" % kv for kv in o["counters"].items()))
+    live = o["live"]
+    print("  live blocks %d, %d usable bytes; unknown frees %d (%d bytes); lost %d" % (
+        len(live), sum(b["usable"] for b in live), o["unknown_frees"]["count"],
+        o["unknown_frees"]["bytes"], o["lost"]))
+    fini = [e for e in o["entries"] if e.startswith("FINI")]
+    print("  entries %d, %s" % (len(o["entries"]), "FINI" if fini else "no FINI (died)"))
+    print("  sizes: " + " ".join("2^%d:%d" % (b["log2"], b["calls"]) for b in o["histogram"]))
+    tl = o["timeline"]
+    print("  timeline: %d bins of %g ms, peak %d" % (
+        len(tl["bins"]), tl["bin_ns"] / 1e6, max((b["max"] for b in tl["bins"]), default=0)))
+    if blocks:
+        for b in live:
+            print("    0x%x %d %d" % (b["addr"], b["usable"], b["requested"]))
+
+
+def main(argv):
+    as_json = "--json" in argv
+    blocks = "--blocks" in argv
+    rc = 0
+    res = []
+    for p in [a for a in argv if not a.startswith("--")]:
+        try:
+            o = decode(p)
+        except (Bad, OSError, struct.error) as e:
+            print("%s: %s" % (p, e), file=sys.stderr)
+            rc = 1
+            continue
+        if as_json:
+            res.append(o)
+        else:
+            show(o, blocks)
+    if as_json:
+        json.dump(res, sys.stdout)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * The body of a summary log (MALLOC_STAT_MODE=summary; layout in
+ * doc/summary-format.md): the heap state the preload keeps in place. The
+ * decoder only checks and points into the file's bytes; parse.c turns it
+ * into the same image model an event log gives.
+ */
+#ifndef MSTAT_SUMMARY_H
+#define MSTAT_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSTAT_SUMMARY_PAGE 4096u
+#define MSTAT_SUMMARY_SLOT 24u	/* addr, usable, requested */
+#define MSTAT_SUMMARY_BIN 32u	/* start, in use at start, max, resident */
+
+struct mstat_summary {
+	uint64_t off, len;		/* the body in the file */
+	uint64_t ctr[6];		/* allocations allocated deallocations deallocated in_use peak */
+	uint64_t lost;			/* events the body could not hold */
+	uint64_t unknown_frees, unknown_bytes;	/* of blocks it never had */
+	const unsigned char *slots;	/* the live-block table */
+	uint64_t nslots;
+	const unsigned char *bins;	/* the timeline */
+	unsigned nbins;
+	uint64_t bin_ns;		/* a bin's width */
+	uint64_t hist_n[64], hist_bytes[64];	/* requested sizes, by log2 */
+};
+
+/* Reads the body at page `page` of buf (the whole file). 0, or -EINVAL
+ * with the reason in why. */
+int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_summary *s,
+		       char *why, size_t cap);
+
+static inline uint64_t mstat_summary_u64(const unsigned char *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+#endif
