@@ -81,6 +81,7 @@ int mstat_report_inputs(const struct mstat_report_opts *o, char *const *inputs, 
 int mstat_cmd_run(int argc, char **argv);
 int mstat_cmd_report(int argc, char **argv);
 int mstat_cmd_merge(int argc, char **argv);
+int mstat_cmd_show(int argc, char **argv);
 
 /* Prints the usage text; to stdout for --help, stderr after a mistake. */
 void mstat_usage(FILE *out);

@@ -35,7 +35,11 @@ static void run_usage(FILE *out)
 	      "                        allocation; 0: none (MALLOC_STAT_BACKTRACE)\n"
 	      "      --sample BYTES    stacks for one allocation every BYTES allocated bytes\n"
 	      "                        on average, not for each; counts stay exact\n"
-	      "                        (MALLOC_STAT_SAMPLE)\n\n"
+	      "                        (MALLOC_STAT_SAMPLE)\n"
+	      "      --summary         keep each image's heap state instead of every event\n"
+	      "                        (experimental; MALLOC_STAT_MODE=summary): files follow\n"
+	      "                        the live blocks, not the calls; no stacks yet\n"
+	      "      --events          every event, the text log (the default)\n\n"
 	      "What is reported (as for `malloc-stat report`):\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
 	      "      --stats, --quiet, --jobs N,..., --stacks, --pid PID, --stack-depth N,\n"
@@ -177,15 +181,17 @@ static void pass_on(int sig)
 
 int mstat_cmd_run(int argc, char **argv)
 {
-	enum { OPT_BACKTRACE = 0x200, OPT_SAMPLE };
+	enum { OPT_BACKTRACE = 0x200, OPT_SAMPLE, OPT_SUMMARY, OPT_EVENTS };
 	static const struct option longopts[] = {
 		{ "prefix", required_argument, NULL, 'o' },
 		{ "backtrace", required_argument, NULL, OPT_BACKTRACE },
 		{ "sample", required_argument, NULL, OPT_SAMPLE },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
+		{ "events", no_argument, NULL, OPT_EVENTS },
 		MSTAT_REPORT_LONGOPTS, { 0 }
 	};
 	struct mstat_report_opts o;
-	const char *prefix_arg = NULL, *backtrace = NULL, *sample = NULL;
+	const char *prefix_arg = NULL, *backtrace = NULL, *sample = NULL, *mode = NULL;
 	char so[PATH_MAX], prefix[PATH_MAX], dir[PATH_MAX];
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit, old_term, old_hup;
 	struct sigaction fwd = { .sa_handler = pass_on };
@@ -204,6 +210,8 @@ int mstat_cmd_run(int argc, char **argv)
 			continue;
 		if (c == 'o') {
 			prefix_arg = optarg;
+		} else if (c == OPT_SUMMARY || c == OPT_EVENTS) {
+			mode = c == OPT_SUMMARY ? "summary" : "events";
 		} else if (c == OPT_BACKTRACE || c == OPT_SAMPLE) {
 			if (capture_arg(c == OPT_SAMPLE ? "sample" : "backtrace", optarg,
 					c == OPT_SAMPLE ? 1ull << 40 : 64,
@@ -254,7 +262,8 @@ int mstat_cmd_run(int argc, char **argv)
 		if (setenv("MALLOC_STAT_PREFIX", prefix, 1) == 0 &&
 		    setenv("LD_PRELOAD", preload, 1) == 0 &&
 		    (!backtrace || setenv("MALLOC_STAT_BACKTRACE", backtrace, 1) == 0) &&
-		    (!sample || setenv("MALLOC_STAT_SAMPLE", sample, 1) == 0))
+		    (!sample || setenv("MALLOC_STAT_SAMPLE", sample, 1) == 0) &&
+		    (!mode || setenv("MALLOC_STAT_MODE", mode, 1) == 0))
 			execvp(argv[optind], argv + optind);
 		err = errno;
 		(void)!write(pfd[1], &err, sizeof(err));

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
  * The malloc-stat command: dispatch to its subcommands (run, report,
- * merge), --help and --version.
+ * merge, show), --help and --version.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ void mstat_usage(FILE *out)
 	fputs("Usage: malloc-stat run [-o PREFIX] [REPORT OPTIONS] [--] COMMAND [ARGS...]\n"
 	      "       malloc-stat report [REPORT OPTIONS] PREFIX|DIR|FILE...\n"
 	      "       malloc-stat merge PREFIX|DIR|FILE... -o FILE\n"
+	      "       malloc-stat show [--all] FILE...\n"
 	      "       malloc-stat --help | --version\n\n"
 	      "Traces every heap allocation of a whole process tree (LD_PRELOAD of\n"
 	      "malloc-stat.so), stitches the per-process logs back into the tree and\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return mstat_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return mstat_cmd_merge(argc - 1, argv + 1);
+	if (!strcmp(cmd, "show"))
+		return mstat_cmd_show(argc - 1, argv + 1);
 	fprintf(stderr, "malloc-stat: unknown command '%s'\n", cmd);
 	mstat_usage(stderr);
 	return MSTAT_EXIT_USAGE;

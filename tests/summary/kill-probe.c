@@ -7,7 +7,9 @@
  * Per op: the intent (pend) is written, then the call, then the result, the
  * counters into the buffer of the next seq, then seq (the commit).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <malloc.h>

@@ -1932,6 +1932,25 @@ def case_summary_parity(tmp):
               f"damaged {f}: no 'FILE:2: {why}' in {r.stderr[-500:]}")
     if r.returncode == 0:
         check(json.loads(r.stdout)["totals"]["images"] == 3, "the damaged images are still reported")
+    r = mstat("show", os.path.join(bad, logs[1]))
+    check(r.returncode == 1 and f"{logs[1]}:2: no summary body" in r.stderr,
+          f"show of a damaged body: exit {r.returncode}, {r.stderr[-300:]}")
+    # show: the body's counters and live blocks, as the report has them.
+    rep = json.load(open(os.path.join(tmp, "tree-summary.json")))
+    for im in images(rep):
+        if not im.get("file"):
+            continue
+        r = mstat("show", os.path.join(src, im["file"]))
+        if not check(r.returncode == 0, f"show {im['file']}: exit {r.returncode} {r.stderr[-200:]}"):
+            continue
+        got = dict(re.findall(r"^  (allocations|deallocations|allocated) +(\d+)$", r.stdout, re.M))
+        check(got == {"allocations": str(im["allocations"]), "allocated": str(im["allocated"]),
+                      "deallocations": str(im["frees"])},
+              f"show {im['file']}: {got}, report {im['allocations']} {im['allocated']} {im['frees']}")
+        m = re.search(r"^Live blocks: (\d+),", r.stdout, re.M)
+        want = im["leaked_blocks"] if im["end"] in ("exit", "died") else None
+        check(m and (want is None or int(m.group(1)) == want),
+              f"show {im['file']}: live blocks {m and m.group(1)}, report {want}")
 
 
 def main():

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * malloc-stat show: one summary log as text, for people. The header as
+ * written, then what the body holds: the counters, the live blocks (the
+ * largest first), requested sizes by power of two and the timeline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "summary.h"
+#include "units.h"
+
+#define TOP_BLOCKS 20
+
+struct blk {
+	uint64_t addr, usable, req;
+};
+
+static int by_size(const void *a, const void *b)
+{
+	const struct blk *x = a, *y = b;
+
+	if (x->usable != y->usable)
+		return x->usable < y->usable ? 1 : -1;
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct blk *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* The text part's header lines, up to the first entry. */
+static uint64_t show_header(const char *buf, size_t len)
+{
+	const char *p = buf, *end = memchr(buf, '\0', len);
+	uint64_t page = UINT64_MAX;
+
+	end = end ? end : buf + len;
+	while (p < end && *p == '#') {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+
+		if (!eol)
+			break;
+		printf("%.*s\n", (int)(eol - p), p);
+		if (eol - p == 20 && !memcmp(p, "# SUMMARY 1 ", 12)) {
+			char hex[9];
+
+			memcpy(hex, p + 12, 8);
+			hex[8] = '\0';
+			page = strtoull(hex, NULL, 16);
+		}
+		p = eol + 1;
+	}
+	return page;
+}
+
+static int show_body(const char *file, const char *buf, size_t len, uint64_t page, bool all)
+{
+	struct mstat_summary s;
+	struct blk *v;
+	char why[160], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN];
+	static const char *const names[6] = { "allocations", "allocated", "deallocations",
+					      "deallocated", "in_use", "peak_in_use" };
+	uint64_t n = 0, bytes = 0;
+
+	if (mstat_summary_read(buf, len, page, &s, why, sizeof(why)) < 0) {
+		fprintf(stderr, "malloc-stat: %s:2: %s\n", file, why);
+		return -EINVAL;
+	}
+	printf("\nBody at byte %" PRIu64 ", %" PRIu64 " bytes\n", s.off, s.len);
+	for (unsigned k = 0; k < 6; k++)
+		if (k >= 4)	/* below zero after a reset through the API */
+			printf("  %-14s %" PRId64 "\n", names[k], (int64_t)s.ctr[k]);
+		else
+			printf("  %-14s %" PRIu64 "\n", names[k], s.ctr[k]);
+	printf("  frees of blocks it never had: %" PRIu64 " (%s)\n", s.unknown_frees,
+	       mstat_bytes(b1, (int64_t)s.unknown_bytes));
+	if (s.lost)
+		printf("  events not recorded: %" PRIu64 "\n", s.lost);
+
+	v = malloc((s.nslots ? s.nslots : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < s.nslots; i++) {
+		const unsigned char *p = s.slots + i * MSTAT_SUMMARY_SLOT;
+
+		if ((v[n].addr = mstat_summary_u64(p)) == 0)
+			continue;
+		v[n].usable = mstat_summary_u64(p + 8);
+		v[n].req = mstat_summary_u64(p + 16);
+		n++;
+	}
+	/* A block caught moving between two slots shows twice, alike. */
+	qsort(v, n, sizeof(*v), by_addr);
+	uint64_t m = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		if (!m || v[m - 1].addr != v[i].addr)
+			v[m++] = v[i];
+	n = m;
+	for (uint64_t i = 0; i < n; i++)
+		bytes += v[i].usable;
+	qsort(v, n, sizeof(*v), by_size);
+	printf("\nLive blocks: %" PRIu64 ", %s (table of %" PRIu64 " slots)%s\n", n,
+	       mstat_bytes(b1, (int64_t)bytes), s.nslots,
+	       !all && n > TOP_BLOCKS ? "; the largest:" : "");
+	for (uint64_t i = 0; i < n && (all || i < TOP_BLOCKS); i++)
+		printf("  0x%012" PRIx64 "  %10" PRIu64 " usable  %10" PRIu64 " requested\n",
+		       v[i].addr, v[i].usable, v[i].req);
+	free(v);
+
+	printf("\nRequested sizes (calls, bytes):\n");
+	for (unsigned k = 0; k < 64; k++) {
+		if (!s.hist_n[k])
+			continue;
+		uint64_t lo = k ? 1ull << (k - 1) : 0, hi = k ? (k < 64 ? (1ull << k) - 1 : UINT64_MAX) : 0;
+
+		printf("  %10s .. %-10s %10" PRIu64 "  %s\n", mstat_bytes(b1, (int64_t)lo),
+		       mstat_bytes(b2, (int64_t)hi), s.hist_n[k],
+		       mstat_bytes((char[MSTAT_UNIT_LEN]){ 0 }, (int64_t)s.hist_bytes[k]));
+	}
+
+	int64_t max = 0;
+	uint64_t at = 0, t0 = s.nbins ? mstat_summary_u64(s.bins) : 0;
+
+	for (unsigned j = 0; j < s.nbins; j++) {
+		const unsigned char *b = s.bins + (size_t)j * MSTAT_SUMMARY_BIN;
+
+		if ((int64_t)mstat_summary_u64(b + 16) > max) {
+			max = (int64_t)mstat_summary_u64(b + 16);
+			at = mstat_summary_u64(b);
+		}
+	}
+	printf("\nTimeline: %u bins of %.3f ms; own heap highest %s at +%.3f s\n", s.nbins,
+	       (double)s.bin_ns / 1e6, mstat_bytes(b1, max), at > t0 ? (double)(at - t0) / 1e9 : 0.0);
+	if (all) {
+		for (unsigned j = 0; j < s.nbins; j++) {
+			const unsigned char *b = s.bins + (size_t)j * MSTAT_SUMMARY_BIN;
+
+			printf("  +%.3f s  start %" PRId64 "  max %" PRId64 "  resident %" PRIu64 "\n",
+			       (double)(mstat_summary_u64(b) - t0) / 1e9, (int64_t)mstat_summary_u64(b + 8),
+			       (int64_t)mstat_summary_u64(b + 16), mstat_summary_u64(b + 24));
+		}
+	}
+	return 0;
+}
+
+static int show_file(const char *file, bool all)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC), r = 0;
+	struct stat st;
+	char *buf;
+	uint64_t page;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "malloc-stat: %s: %s\n", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		fprintf(stderr, "malloc-stat: %s: %s\n", file,
+			S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	buf = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (buf == MAP_FAILED) {
+		fprintf(stderr, "malloc-stat: %s: cannot map: %s\n", file, strerror(errno));
+		return -errno;
+	}
+	if (st.st_size < 20 || memcmp(buf, "# MALLOC-STAT-LOG ", 18)) {
+		fprintf(stderr, "malloc-stat: %s:1: not a malloc-stat log\n", file);
+		r = -EINVAL;
+	} else {
+		printf("%s\n", file);
+		page = show_header(buf, (size_t)st.st_size);
+		if (page == UINT64_MAX)
+			printf("\nAn event log (no SUMMARY line): `malloc-stat report` reads its entries.\n");
+		else
+			r = show_body(file, buf, (size_t)st.st_size, page, all);
+	}
+	munmap(buf, (size_t)st.st_size);
+	return r;
+}
+
+int mstat_cmd_show(int argc, char **argv)
+{
+	bool all = false;
+	int files = 0, bad = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			puts("Usage: malloc-stat show [--all] FILE...\n\n"
+			     "Prints a summary log (MALLOC_STAT_MODE=summary) as text: its header,\n"
+			     "counters, the largest live blocks, requested sizes by power of two\n"
+			     "and the timeline. --all lists every live block and every bin.");
+			return MSTAT_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--all")) {
+			all = true;
+			continue;
+		}
+		if (files++)
+			putchar('\n');
+		bad += show_file(argv[i], all) < 0;
+	}
+	if (!files) {
+		fputs("malloc-stat show: no file given (malloc-stat show --help)\n", stderr);
+		return MSTAT_EXIT_USAGE;
+	}
+	return bad ? MSTAT_EXIT_NOLOGS : MSTAT_EXIT_OK;
+}
