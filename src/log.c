@@ -284,6 +284,7 @@ static int fsize_check(uint64_t size);
 static uint64_t sum_text_cap(void);
 static int sum_relocate(uint64_t need);
 static bool sum_has_body(void);
+static void sum_compact(uint64_t text_end);
 
 /* Why logging stopped, for the reader: "+ CUT ERRNO 0x0", written into
  * the room every window keeps for it. Without it a log that stops reads
@@ -1407,7 +1408,9 @@ void mstat_log_seal_locked(void)
 	W.win_off = end;
 	W.pos = 0;
 	W.direct = true;
-	if (!sum_has_body() && file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
+	if (sum_has_body())
+		sum_compact(end);
+	else if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
 		W.file_len = end;
 }
 

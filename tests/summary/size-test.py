@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""size-test.py PRELOAD PROG: a summary's size follows the blocks live at
+the end, not the calls or the peak.
+
+prog-peak holds 100,000 blocks at its peak and 10 at exit (one round), then
+the same with ten rounds (ten times the calls, 100 blocks at exit): both
+summaries must be small next to the peak's table (100,000 x 24 bytes), the
+ten-round one about the size of the one-round one, and the event log of the
+same run far larger. The figures are read back with summary-read.py."""
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+
+spec = importlib.util.spec_from_file_location(
+    "sr", os.path.join(os.path.dirname(os.path.abspath(__file__)), "summary-read.py"))
+sr = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sr)
+fails = 0
+
+
+def check(cond, what):
+    global fails
+    if not cond:
+        print("FAIL:", what)
+        fails += 1
+
+
+def run(pre, prog, mode, rounds):
+    d = tempfile.mkdtemp(prefix="sumsize.")
+    env = dict(os.environ, LD_PRELOAD=pre, MALLOC_STAT_PREFIX=os.path.join(d, "s"))
+    env.pop("MALLOC_STAT_MODE", None)
+    if mode:
+        env["MALLOC_STAT_MODE"] = mode
+    subprocess.run([prog, "100000", "10", str(rounds)], env=env, check=True)
+    logs = [os.path.join(d, f) for f in os.listdir(d) if f.startswith("s.")]
+    check(len(logs) == 1, f"{mode} x{rounds}: {len(logs)} logs")
+    st = os.stat(logs[0])
+    return logs[0], st.st_size, st.st_blocks * 512
+
+
+def main():
+    pre, prog = sys.argv[1], sys.argv[2]
+    f1, size1, disk1 = run(pre, prog, "summary", 1)
+    f10, size10, disk10 = run(pre, prog, "summary", 10)
+    _, ev10, _ = run(pre, prog, None, 10)
+    peak_table = 100000 * 24
+    print(f"summary x1 {size1} bytes ({disk1} on disk), x10 {size10} ({disk10}); "
+          f"event log x10 {ev10}")
+    check(size1 < peak_table / 10, f"x1 summary {size1} bytes: not below a tenth of the peak's table")
+    check(size10 < 2 * size1, f"x10 summary {size10} bytes against x1 {size1}: grows with the calls")
+    check(size10 * 50 < ev10, f"x10 summary {size10} bytes, event log {ev10}: not 2% of it")
+    for f, rounds in ((f1, 1), (f10, 10)):
+        o = sr.decode(f)
+        c = o["counters"]
+        mine = [b for b in o["live"] if b["requested"] == 100]
+        check(len(mine) == 10 * rounds, f"x{rounds}: {len(mine)} live 100-byte blocks, want {10 * rounds}")
+        check(c["allocations"] >= 100000 * rounds and c["in_use"] == sum(b["usable"] for b in o["live"]),
+              f"x{rounds}: counters {c} against {len(o['live'])} live blocks")
+    return 1 if fails else 0
+
+
+sys.exit(main())
