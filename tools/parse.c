@@ -834,8 +834,6 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->live_bytes += usable;
 		im->live_req += req;
 	}
-	if (m->ctr[1] > UINT64_MAX / 2 || m->ctr[3] > UINT64_MAX / 2 || m->ctr[3] > m->ctr[1] + im->inherited)
-		mstat_diag_add(&im->diag, 2, "impossible summary counters (more freed than allocated)");
 	im->allocs = m->ctr[0];
 	im->alloc_bytes = m->ctr[1];
 	im->frees = m->ctr[2];
@@ -855,6 +853,24 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->lost += m->lost;
 		s->gap = true;
 	}
+	/* A damaged body: the live blocks stand, the counters give way. */
+	uint64_t known = im->inh_frees + im->unknown_frees;
+
+	if (im->live_blocks > im->allocs || im->live_bytes > im->alloc_bytes ||
+	    im->frees > im->allocs + known || im->alloc_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
+	    im->free_bytes > im->alloc_bytes + im->inh_free_bytes + im->unknown_free_bytes ||
+	    im->in_use > (int64_t)(im->alloc_bytes + im->inherited) ||
+	    im->peak > (int64_t)(im->alloc_bytes + im->inherited) ||
+	    im->in_use < -(int64_t)im->free_bytes) {
+		mstat_diag_add(&im->diag, 2, "impossible summary counters (more freed than allocated, "
+			       "or fewer allocations than live blocks): taken from the live blocks");
+		im->allocs = im->live_blocks;
+		im->alloc_bytes = im->live_bytes;
+		im->frees = im->free_bytes = 0;
+		im->inh_frees = im->unknown_frees = 0;
+		im->inh_free_bytes = im->unknown_free_bytes = 0;
+		im->in_use = im->peak = (int64_t)im->live_bytes;
+	}
 	s->cur[MSTAT_HEAP] = s->cur[MSTAT_TOTAL] = (int64_t)im->live_bytes;
 	if (im->peak > im->total_peak)
 		im->total_peak = im->peak;
@@ -869,6 +885,7 @@ static int summary_timeline(struct state *s)
 	struct mstat_sample *out, *old = im->samples;
 	size_t n = im->nsamples, i = 0, j = 0, k = 0;
 	int64_t heap_end = 0, anon_max = 0, anon_end = 0, rss_end = 0;
+	uint64_t lim = im->alloc_bytes + im->inherited;	/* no heap beyond it */
 	uint64_t prev_t = 0;
 
 	out = calloc(n + m->nbins + 1, sizeof(*out));
@@ -903,16 +920,25 @@ static int summary_timeline(struct state *s)
 			int64_t max = (int64_t)mstat_summary_u64(b + 16);
 			int64_t rss = (int64_t)mstat_summary_u64(b + 24);
 
-			heap_max = max > start ? max : start;
-			/* The level at the bin's end is the next bin's start. */
-			heap_end = j + 1 < m->nbins ?
-				(int64_t)mstat_summary_u64(b + MSTAT_SUMMARY_BIN + 8) :
-				(int64_t)im->live_bytes;
-			if (heap_end > heap_max)
-				heap_max = heap_end;
-			if (rss > 0)
-				rss_end = rss;
-			j++;
+			if (start < 0 || max < 0 || (uint64_t)start > lim || (uint64_t)max > lim ||
+			    rss < 0 || (uint64_t)rss > SIZE_MAX_PLAUSIBLE) {
+				/* The curve goes on as it was. */
+				mstat_diag_add(&im->diag, 2, "impossible summary timeline bin %zu skipped", j);
+				j++;
+			} else {
+				heap_max = max > start ? max : start;
+				/* The level at the bin's end is the next bin's start. */
+				heap_end = j + 1 < m->nbins ?
+					(int64_t)mstat_summary_u64(b + MSTAT_SUMMARY_BIN + 8) :
+					(int64_t)im->live_bytes;
+				if (heap_end < 0 || (uint64_t)heap_end > lim)
+					heap_end = heap_max;
+				if (heap_end > heap_max)
+					heap_max = heap_end;
+				if (rss > 0)
+					rss_end = rss;
+				j++;
+			}
 		}
 		prev_t = o->t;
 		o->max[MSTAT_HEAP] = heap_max;
