@@ -44,24 +44,33 @@ static void put_name(FILE *f, const char *s)
 	}
 }
 
+/* What of an image's file goes into the merged file: its whole lines, or
+ * for a summary everything up to its body's end (the NULs after the text
+ * included: the reader finds the body at the same offset from the start). */
+static uint64_t kept_len(const struct mstat_image *im)
+{
+	return im->summary_end ? im->summary_end : im->whole;
+}
+
 static int copy(FILE *f, const struct mstat_image *im)
 {
 	int fd = open(im->src, O_RDONLY | O_CLOEXEC);
 	uint64_t moff = im->src_off & ~(uint64_t)4095, delta = im->src_off - moff;
+	uint64_t len = kept_len(im);
 	void *map;
 
 	if (fd < 0)
 		return -errno;
-	if (!im->whole) {
+	if (!len) {
 		close(fd);
 		return 0;
 	}
-	map = mmap(NULL, im->whole + delta, PROT_READ, MAP_PRIVATE, fd, (off_t)moff);
+	map = mmap(NULL, len + delta, PROT_READ, MAP_PRIVATE, fd, (off_t)moff);
 	close(fd);
 	if (map == MAP_FAILED)
 		return -errno;
-	fwrite((char *)map + delta, 1, im->whole, f);
-	munmap(map, im->whole + delta);
+	fwrite((char *)map + delta, 1, len, f);
+	munmap(map, len + delta);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -110,11 +119,12 @@ static int write_merged(const struct mstat_set *set, const char *path)
 			continue;
 		}
 		fprintf(f, "image %llu %llu %llu ", (unsigned long long)off,
-			(unsigned long long)im->whole, (unsigned long long)line);
+			(unsigned long long)kept_len(im), (unsigned long long)line);
 		put_name(f, im->name);
 		fputc('\n', f);
-		off += im->whole;
-		line += im->lines;
+		off += kept_len(im);
+		/* A body's bytes count too: the next log's lines stay true. */
+		line += im->summary_end ? im->summary_nl : im->lines;
 	}
 	fputs("# END NODES\n", f);
 	for (size_t k = 0; k < set->n && !e; k++)

@@ -810,6 +810,9 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		return;
 	}
 	s->has_sum = true;
+	im->summary_end = m->off + m->len;
+	for (const char *q = buf, *e = buf + im->summary_end; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+		im->summary_nl++;
 	for (uint64_t i = 0; i < m->nslots && !s->err; i++) {
 		const unsigned char *p = m->slots + i * MSTAT_SUMMARY_SLOT;
 		uint64_t addr = mstat_summary_u64(p), usable = mstat_summary_u64(p + 8);

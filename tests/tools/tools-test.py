@@ -1908,8 +1908,19 @@ def case_summary_parity(tmp):
             sizes[mode] = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
         check(sizes["summary"] < sizes["events"],
               f"make: summary files {sizes['summary']} bytes, event logs {sizes['events']}")
-    # Damaged bodies: FILE:LINE: reason, and the text part still read.
+    # merge carries the bodies: the merged file reports the same figures.
     src = os.path.join(tmp, "tree-summary")
+    merged = os.path.join(tmp, "tree-summary.mslog")
+    r = mstat("merge", src, "-o", merged)
+    if check(r.returncode == 0, f"merge of summaries: exit {r.returncode} {r.stderr[-300:]}"):
+        r = mstat("report", "--json", merged)
+        direct = json.load(open(os.path.join(tmp, "tree-summary.json")))
+        if check(r.returncode == 0 and "body" not in r.stderr, f"merged summaries: {r.stderr[-300:]}"):
+            t = json.loads(r.stdout)["totals"]
+            for k in ("processes", "images", "allocations", "allocated", "freed", "leaked_blocks"):
+                check(t.get(k) == direct["totals"].get(k),
+                      f"merged summaries: {k} {t.get(k)}, direct {direct['totals'].get(k)}")
+    # Damaged bodies: FILE:LINE: reason, and the text part still read.
     logs = sorted(f for f in os.listdir(src) if ".nolog" not in f)
     bad = os.path.join(tmp, "damaged")
     os.mkdir(bad)
