@@ -71,6 +71,8 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	id_or_null(out, ids, im->proc);
 	key(out, "file", &f);
 	mstat_json_str(out, im->path);
+	key(out, "recorded", &f);
+	fputs(im->summary ? "\"summary\"" : "\"events\"", out);
 	key(out, "ppid", &f);
 	fprintf(out, "%lld", (long long)im->ppid);
 	key(out, "pstart", &f);
@@ -329,6 +331,9 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 		}
 	}
 	fputs(first ? "],\n" : "\n  ],\n", out);
+	/* What the summaries cannot give: event order (trace views, replay)
+	 * and, in this version, call stacks. */
+	fprintf(out, "  \"summary_images\": %zu,\n", r->summaries);
 
 	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
 		r->processes, r->images, (unsigned long long)r->allocs,

@@ -228,6 +228,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 			continue;
 		}
 		r->images++;
+		r->summaries += im->summary;
 		r->processes += im->proc == (long)k;
 		r->allocs += im->allocs;
 		r->frees += im->frees;

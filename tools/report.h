@@ -61,6 +61,7 @@ struct mstat_report {
 	size_t *subtree;	/* per image: shown nodes in its subtree */
 
 	size_t processes, images, virt;
+	size_t summaries;	/* images recorded as summaries (heap state, no events) */
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
 	size_t died, exec_untraced, untraced_forks;

@@ -1850,6 +1850,9 @@ def parity(tmp, name, cmd, exact=True, cwd_of=None):
         if not check(reps[mode] is not None, f"{name} {mode}: no JSON report ({p.stderr[-400:]})"):
             return None
     ev, su = reps["events"], reps["summary"]
+    check(ev["summary_images"] == 0 and su["summary_images"] == su["totals"]["images"] and
+          all(im["recorded"] == "summary" for im in images(su)),
+          f"{name}: summary_images {ev['summary_images']} / {su['summary_images']}")
 
     def close(a, b):
         return a == b if exact or not isinstance(a, int) else abs(a - b) <= max(a, b) / 100
