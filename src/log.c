@@ -52,6 +52,8 @@ struct tstate {
 	uint8_t section;	/* writer_enter() of mstat_log_lock() */
 	uint8_t section_cancel;	/* its thread's cancel state before */
 	uint16_t pend_len;
+	uint16_t vfork_mark;	/* where vfork_pid's SPAWN entry starts in pend */
+	int32_t vfork_pid;	/* a vfork child with an entry pended, 0 none */
 	uint32_t lost;
 	char pend[244];		/* entries made by signal handlers meanwhile */
 };
@@ -668,6 +670,7 @@ static void flush_pending_locked(struct tstate *t)
 		sink_put(t->pend, t->pend_len);
 		t->pend_len = 0;
 	}
+	t->vfork_pid = 0;	/* its entry is written: a new one is a new child */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->flushing = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -1438,6 +1441,7 @@ void mstat_log_forget_in_child(void)
 	t->flushing = 0;
 	t->leaving = 0;
 	t->pend_len = 0;
+	t->vfork_pid = 0;
 	t->lost = 0;
 	if (W.kind == MSTAT_SINK_FILE) {
 		/* The descriptor (and a window madvise could not keep out)
@@ -1460,13 +1464,26 @@ void mstat_log_forget_in_child(void)
 	update_on();
 }
 
-unsigned mstat_log_vfork_pend(const char *p, size_t len)
+unsigned mstat_log_vfork_pend(int pid, const char *p, size_t len)
 {
 	struct tstate *t = &tls;
 	unsigned mark = t->pend_len;
 
+	/* The same child again: a PATH search (execvp, posix_spawnp, Python's
+	 * _posixsubprocess) execs once per directory, and one entry per try
+	 * would tell of children that never were and overflow the buffer.
+	 * The parent is stopped meanwhile, so its entry is still pended. */
+	if (t->vfork_pid == pid && t->vfork_mark <= t->pend_len)
+		mark = t->vfork_mark;
+	t->pend_len = (uint16_t)mark;
 	pend(t, p, len);
-	return t->pend_len > mark ? mark : UINT_MAX;
+	if (t->pend_len <= mark) {
+		t->vfork_pid = 0;
+		return UINT_MAX;
+	}
+	t->vfork_pid = pid;
+	t->vfork_mark = (uint16_t)mark;
+	return mark;
 }
 
 void mstat_log_vfork_redo(unsigned mark, const char *p, size_t len)

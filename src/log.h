@@ -119,9 +119,11 @@ void mstat_log_forget_in_child(void);
 
 /* In a vfork child, which runs on its parent's thread and memory: an
  * entry that the parent thread writes at its next event (the parent is
- * stopped until the child execs or exits). Returns a mark for
- * mstat_log_vfork_redo, which replaces that entry (the exec failed). */
-unsigned mstat_log_vfork_pend(const char *p, size_t len);
+ * stopped until the child execs or exits). A child pid that pended one
+ * before (its earlier exec failed) replaces it: one entry per child.
+ * Returns a mark for mstat_log_vfork_redo, which replaces that entry
+ * (the exec failed), or UINT_MAX when it did not fit. */
+unsigned mstat_log_vfork_pend(int pid, const char *p, size_t len);
 void mstat_log_vfork_redo(unsigned mark, const char *p, size_t len);
 
 /* True when this thread is inside the writer: a signal handler interrupted

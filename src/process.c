@@ -990,8 +990,8 @@ int mstat_proc_before_exec(const char *path, char *const envp[])
 			return EXEC_NONE;
 		vfork_path = path;
 		vfork_traced = traced;
-		mark = mstat_log_vfork_pend(rec, fmt_spawn(rec, sizeof(rec), (int)getpid(), 0,
-							   traced, path));
+		mark = mstat_log_vfork_pend((int)getpid(), rec,
+					    fmt_spawn(rec, sizeof(rec), (int)getpid(), 0, traced, path));
 		errno = err;
 		return mark == UINT_MAX ? EXEC_NONE : (int)mark + 2;
 	}

@@ -83,10 +83,41 @@ static int add(struct mstat_untraced *u, long k, int64_t pid, int err, enum msta
 	return 0;
 }
 
+/* Spawns of one image, by child pid and then in log order. */
+struct try {
+	int64_t pid;
+	size_t i;
+};
+
+static int cmp_try(const void *a, const void *b)
+{
+	const struct try *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * The SPAWN entry that speaks for child t[0].pid among its n tries: a
+ * child that searched PATH (older preloads logged each execve, or a
+ * parent's log holds one per try) is one child. The exec that went
+ * through decides; else the last failure, which is what the parent saw.
+ */
+static const struct mstat_spawn *last_try(const struct mstat_image *im, const struct try *t,
+					  size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!im->spawns[t[j].i].err)
+			return &im->spawns[t[j].i];
+	return &im->spawns[t[n - 1].i];
+}
+
 int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
 {
 	struct child *c = malloc((set->n + 1) * sizeof(*c));
-	size_t nc = 0;
+	struct try *t = NULL;
+	size_t nc = 0, tcap = 0;
 	int r = 0;
 
 	if (!c)
@@ -100,14 +131,31 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
 
 		if (!im->valid || im->virt)
 			continue;
-		for (size_t i = 0; i < im->nspawns && r == 0; i++) {
-			const struct mstat_spawn *s = &im->spawns[i];
-			struct child key = { s->pid, im->pid };
+		if (im->nspawns > tcap) {
+			free(t);
+			tcap = im->nspawns;
+			t = malloc(tcap * sizeof(*t));
+			if (!t) {
+				r = -ENOMEM;
+				break;
+			}
+		}
+		for (size_t i = 0; i < im->nspawns; i++)
+			t[i] = (struct try){ im->spawns[i].pid, i };
+		qsort(t, im->nspawns, sizeof(*t), cmp_try);
+		for (size_t i = 0, n; i < im->nspawns && r == 0; i += n) {
+			const struct mstat_spawn *s;
+			struct child key = { t[i].pid, im->pid };
 			enum mstat_why why;
 
-			if (s->err == 0 && s->pid > 0 &&
-			    bsearch(&key, c, nc, sizeof(*c), cmp_child))
-				continue;	/* traced: its own log names us */
+			/* pid 0: a posix_spawn that failed, each its own. */
+			for (n = 1; t[i].pid > 0 && i + n < im->nspawns && t[i + n].pid == t[i].pid; n++)
+				;
+			/* Traced: its own log names us. Whatever its entries say:
+			 * the one of the exec that went through may be LOST. */
+			if (t[i].pid > 0 && bsearch(&key, c, nc, sizeof(*c), cmp_child))
+				continue;
+			s = last_try(im, t + i, n);
 			why = s->err ? MSTAT_WHY_FAILED : s->env ? MSTAT_WHY_ENV :
 				       program_why(s->path);
 			r = add(u, (long)k, s->pid, s->err, why, s->path);
@@ -117,6 +165,7 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
 				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path),
 				im->exec_path);
 	}
+	free(t);
 	free(c);
 	return r;
 }

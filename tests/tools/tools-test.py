@@ -169,6 +169,51 @@ def case_untraced(tmp):
           "the traced posix_spawn child has its own log")
 
 
+def case_pathsearch(tmp):
+    # A vfork child that searches PATH (Python's _posixsubprocess, as
+    # meson and ninja run their commands) execs once per directory: one
+    # child, not one per try. Before, each failed try was an untraced
+    # child and the tries overflowed the pending entries (LOST).
+    dirs = [os.path.join(tmp, "no-dir-%d" % i) for i in range(20)]
+    code = ("import os, subprocess, sys\n"
+            "env = dict(os.environ, PATH=sys.argv[1])\n"
+            "subprocess.run(['true'], env=env, check=True)\n"
+            "try:\n subprocess.run(['mstat-no-such-program'], env=env)\n"
+            "except FileNotFoundError: pass\n")
+    path = ":".join(dirs + ["/usr/bin", "/bin"])
+    p, rep = run_json(tmp, "ps", [sys.executable, "-c", code, path])
+    check(p.returncode == 0 and rep, f"python: {p.returncode} {p.stderr[-300:]}")
+    if not rep:
+        return
+    d = os.path.join(tmp, "ps")
+    lost = [f for f in log_files(d) if any(l.startswith(b"+ LOST ")
+                                           for l in log_lines(os.path.join(d, f)))]
+    check(not lost, f"no LOST entry: {lost}")
+    check(rep["totals"]["logging_gaps"] == 0, f"logging gaps {rep['totals']['logging_gaps']}")
+    r = mstat("report", "--json", d)
+    rep = json.loads(r.stdout) if r.returncode == 0 else rep
+    got = [(u["why"], u["errno"], os.path.basename(u["path"])) for u in rep["untraced"]]
+    check(got == [("exec failed", 2, "mstat-no-such-program")],
+          f"one untraced child, the missing program: {got}")
+    check(rep["totals"]["untraced"] == 1, f"totals.untraced {rep['totals']['untraced']}")
+    check(rep["totals"]["processes"] == 2 and
+          sum(1 for im in images(rep) if im["exe"] == "/usr/bin/true") == 1,
+          f"python and true traced: {rep['totals']['processes']}")
+    # The logs of older preloads hold an entry per try: the reader counts
+    # a child once, and not at all when it has a log of its own.
+    d = os.path.join(tmp, "old")
+    os.mkdir(d)
+    tries = "".join(f"+ SPAWN {pid} 0x2 traced /no-dir-{i}/x\n-\n"
+                    for i in range(3) for pid in (51, 52))
+    tiny_log(os.path.join(d, "log.50.1.0"), 50, 100, 1_000_000_000, "python3",
+             body=tries + "+ SPAWN 51 0x0 traced /usr/bin/true\n-\n")
+    tiny_log(os.path.join(d, "log.51.1.0"), 51, 101, 1_004_000_000, "true", ppid=50)
+    r = mstat("report", "--json", d)
+    rep = json.loads(r.stdout) if r.returncode == 0 else None
+    got = rep and [(u["pid"], u["path"]) for u in rep["untraced"]]
+    check(got == [(52, "/no-dir-2/x")], f"older logs: one untraced child, its last try: {got}")
+
+
 def case_calls(tmp):
     """One meaning of calls: allocation calls, in the commands table as in
     the call-stack reports; the resident peak says where it came from."""
@@ -1729,13 +1774,15 @@ def case_names(tmp):
 
 # ---- issue 15: smaller defects ----
 
-def tiny_log(path, pid, start, t, cmdline, extra=""):
-    """A crafted log of one image: 1000 bytes allocated, kept to the end."""
+def tiny_log(path, pid, start, t, cmdline, extra="", body="", ppid=1):
+    """A crafted log of one image: 1000 bytes allocated, kept to the end;
+    extra goes into the header, body among the entries."""
     with open(path, "w") as f:
-        f.write(f"# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID 1\n# START {start}\n# PSTART 1\n"
+        f.write(f"# MALLOC-STAT-LOG 1\n# PID {pid}\n# PPID {ppid}\n# START {start}\n# PSTART 1\n"
                 f"# TIME 1700000000000000000 {t}\n# ORIGIN image\n"
                 f"# FILE {os.path.basename(path)}\n# CMDLINE {cmdline}\n{extra}+ INIT 0 0x0\n-\n"
-                f"+ TIME {t} 0x0\n-\n+ malloc 1000 0x1000 1008\n-\n+ TIME {t + 8_000_000} 0x0\n-\n")
+                f"+ TIME {t} 0x0\n-\n+ malloc 1000 0x1000 1008\n-\n{body}"
+                f"+ TIME {t + 8_000_000} 0x0\n-\n")
 
 
 def case_defects(tmp):
