@@ -147,6 +147,25 @@ out:
 	return r;
 }
 
+/* A start time the record or the caller may not know (0) matches any. */
+static bool same_start(uint64_t a, uint64_t b)
+{
+	return !a || !b || a == b;
+}
+
+bool mstat_nolog_has(const struct mstat_nologs *l, int64_t pid, uint64_t start, int64_t ppid,
+		     uint64_t pstart)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct mstat_nolog *n = &l->v[i];
+
+		if (n->pid == pid && same_start(n->start, start) &&
+		    (ppid < 0 || (n->ppid == ppid && same_start(n->pstart, pstart))))
+			return true;
+	}
+	return false;
+}
+
 void mstat_nologs_free(struct mstat_nologs *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

@@ -38,6 +38,13 @@ int mstat_nolog_read(struct mstat_nologs *out, const char *file, const char *sho
 /* Whether errno means the disk (or a quota, or the file-size limit) was full. */
 bool mstat_nolog_is_full(int err);
 
+/* Whether a record names process pid (with start; 0: any start) and,
+ * when ppid >= 0, as a child of ppid (with pstart; 0: any): a process
+ * that others' logs name but that got no log of its own is counted once,
+ * as this record, not again as an untraced child. */
+bool mstat_nolog_has(const struct mstat_nologs *l, int64_t pid, uint64_t start, int64_t ppid,
+		     uint64_t pstart);
+
 void mstat_nologs_free(struct mstat_nologs *l);
 
 /* Makes PREFIX.nolog with its slots written, before the traced command

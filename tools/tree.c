@@ -627,8 +627,11 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 			continue;
 		if (!placeable(im))
 			im->proc = (long)k;
+		/* A child in PREFIX.nolog is counted there. */
 		for (size_t f = 0; f < im->nforks; f++)
-			im->untraced_forks += !im->forks[f].matched;
+			im->untraced_forks += !im->forks[f].matched &&
+				!mstat_nolog_has(&set->nolog, im->forks[f].pid, 0, im->pid,
+						 im->has_start ? im->start : 0);
 	}
 	cmp_ctx = &c;
 	r = link_children(&c);

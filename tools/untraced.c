@@ -155,12 +155,18 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
 			 * the one of the exec that went through may be LOST. */
 			if (t[i].pid > 0 && bsearch(&key, c, nc, sizeof(*c), cmp_child))
 				continue;
+			/* Its image could not write a log: the nolog record says
+			 * why (a full disk), better than we could. */
+			if (t[i].pid > 0 && mstat_nolog_has(&set->nolog, t[i].pid, 0, im->pid,
+							    im->has_start ? im->start : 0))
+				continue;
 			s = last_try(im, t + i, n);
 			why = s->err ? MSTAT_WHY_FAILED : s->env ? MSTAT_WHY_ENV :
 				       program_why(s->path);
 			r = add(u, (long)k, s->pid, s->err, why, s->path);
 		}
-		if (im->exec_untraced && r == 0)
+		if (im->exec_untraced && r == 0 &&
+		    !mstat_nolog_has(&set->nolog, im->pid, im->has_start ? im->start : 0, -1, 0))
 			r = add(u, (long)k, im->pid, 0,
 				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path),
 				im->exec_path);

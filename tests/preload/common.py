@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: LGPL-3.0-or-later
 """Helpers for the preload test drivers: where the preload and the probe
 programs are, running a program with or without the preload, assertions
-that print file:line, skips (exit 77) and log checks through logcheck.py.
+that print file:line, skips (exit 77), log checks through logcheck.py and
+the syscalls of an strace output.
 """
 import inspect
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,3 +135,31 @@ def events(img, skip=('TIME',)):
 		more = e.more if isinstance(e.more, list) else []
 		out.append(' '.join([e.type, str(e.a), '0x%x' % e.b] + more))
 	return out
+
+
+LINE_RE = re.compile(r'(\d+)\s+(.*)$')
+RESUMED_RE = re.compile(r'<\.\.\. (\w+) resumed>(.*)$')
+RET_RE = re.compile(r'\)\s+= (-?\d+)')
+
+
+def syscalls(path):
+	"""(pid, name, text, ret) per completed syscall, in trace order."""
+	pending = {}
+	for line in open(path, errors='replace'):
+		m = LINE_RE.match(line.rstrip('\n'))
+		if not m:
+			continue
+		pid, rest = int(m.group(1)), m.group(2)
+		if rest.startswith(('---', '+++')):
+			continue
+		r = RESUMED_RE.match(rest)
+		if r:
+			name, text = pending.pop(pid)
+			text += r.group(2)
+		elif rest.endswith('<unfinished ...>'):
+			pending[pid] = (rest.split('(')[0], rest[:-len('<unfinished ...>')])
+			continue
+		else:
+			name, text = rest.split('(')[0], rest
+		ret = RET_RE.search(text)
+		yield pid, name, text, int(ret.group(1)) if ret else None

@@ -6,12 +6,17 @@ after every call, ls, sh, python3) must finish with the same stdout, stderr
 and exit status as without the preload. Every log that stopped says why
 in a CUT entry (errno 28) and holds whole entries up to there; every
 image that got no log at all is in PREFIX.nolog, made beforehand as
-`malloc-stat run` makes it."""
+`malloc-stat run` makes it. Then, through `malloc-stat run --json`, a
+shell that fills the disk and starts more children: each process that got
+no log is counted once, in no_log[] (not also as an untraced child), and
+no more processes are counted than strace saw start."""
+import json
 import os
+import shutil
 import subprocess
 
-from common import (PYTHON, check, check_eq, check_logs, cleanup, prog, run, setup, skip,
-		    tmpdir)
+from common import (PYTHON, check, check_eq, check_logs, cleanup, env, prog, run, setup, skip,
+		    syscalls, tmpdir)
 
 setup()
 d = tmpdir('fulldisk')
@@ -64,5 +69,54 @@ try:
 		len(logs), sum(i.fini is not None for i in tree.images), len(stopped), len(recs)))
 finally:
 	subprocess.run(['umount', mnt])
+
+
+def started(trace):
+	"""Processes that strace saw made (threads left out)."""
+	return sum(1 for pid, name, text, ret in syscalls(trace)
+		   if name in ('fork', 'vfork', 'clone', 'clone3') and ret and ret > 0 and
+		   'CLONE_THREAD' not in text)
+
+
+def run_counted():
+	mstat = os.environ.get('MSTAT')
+	if not mstat or not shutil.which('strace'):
+		print('no malloc-stat or strace: the report is not checked')
+		return
+	subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], check=True)
+	try:
+		trace = os.path.join(d, 'trace')
+		out = os.path.join(d, 'report.json')
+		# Once cat has filled the disk, the shell's vfork children (and
+		# env's exec) get no log, while the shell's log still has room
+		# for their SPAWN entries.
+		script = ('ls -la /usr/bin | wc -l; %s -c "print(sum(range(10**6)))"; '
+			  'cat /dev/zero >%s/fill 2>/dev/null; /bin/true; /bin/true; env true; exit 0'
+			  % (PYTHON, mnt))
+		res = subprocess.run([mstat, 'run', '-o', mnt + '/', '--json', '--output', out, '--',
+				      'strace', '-f', '-qq', '-o', trace,
+				      '-e', 'trace=fork,vfork,clone,clone3', 'sh', '-c', script],
+				     env=env(preload=False), stdout=subprocess.PIPE,
+				     stderr=subprocess.PIPE, timeout=120)
+		check_eq(res.returncode, 0, 'exit status of malloc-stat run')
+		with open(out) as f:
+			rep = json.load(f)
+	finally:
+		subprocess.run(['umount', mnt])
+	nolog = {(n['pid'], n['start']) for n in rep['no_log']}
+	check(nolog, 'some images got no log')
+	both = {u['pid'] for u in rep['untraced']} & {pid for pid, start in nolog}
+	check(not both, 'pids both untraced and without a log: %r' % sorted(both))
+	traced = {(im['pid'], im['start']) for im in rep['images'] if not im['virtual']}
+	n = 2 + started(trace)	# strace and sh, then what strace saw
+	t = rep['totals']
+	check(t['processes'] + t['untraced'] + len(nolog - traced) <= n,
+	      'traced %d + untraced %d + without a log %d, but %d processes started' % (
+		      t['processes'], t['untraced'], len(nolog - traced), n))
+	print('%d processes: %d traced, %d untraced, %d without a log' % (
+		n, t['processes'], t['untraced'], len(nolog - traced)))
+
+
+run_counted()
 cleanup(d)
 print('ok')

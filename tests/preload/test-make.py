@@ -11,35 +11,7 @@ import shutil
 import subprocess
 
 from common import (PRELOAD, SRC_DIR, check, check_eq, check_logs, cleanup, env, fail, setup,
-		    skip, tmpdir)
-
-LINE_RE = re.compile(r'(\d+)\s+(.*)$')
-RESUMED_RE = re.compile(r'<\.\.\. (\w+) resumed>(.*)$')
-RET_RE = re.compile(r'\)\s+= (-?\d+)')
-
-
-def syscalls(path):
-	"""(pid, name, text, ret) per completed syscall, in trace order."""
-	pending = {}
-	for line in open(path, errors='replace'):
-		m = LINE_RE.match(line.rstrip('\n'))
-		if not m:
-			continue
-		pid, rest = int(m.group(1)), m.group(2)
-		if rest.startswith(('---', '+++')):
-			continue
-		r = RESUMED_RE.match(rest)
-		if r:
-			name, text = pending.pop(pid)
-			text += r.group(2)
-		elif rest.endswith('<unfinished ...>'):
-			pending[pid] = (rest.split('(')[0], rest[:-len('<unfinished ...>')])
-			continue
-		else:
-			name, text = rest.split('(')[0], rest
-		ret = RET_RE.search(text)
-		yield pid, name, text, int(ret.group(1)) if ret else None
-
+		    skip, syscalls, tmpdir)
 
 def is_dynamic(path, depth=0):
 	"""ELF with PT_INTERP, or a script whose interpreter is one."""
