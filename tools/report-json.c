@@ -284,6 +284,26 @@ static void series(const struct mstat_report *r, FILE *out)
 	fputs("]", out);
 }
 
+/* "NAME": [{"BY": ID, "pid", "errno", "why", "path"}, ...]: BY names the
+ * image that started the child (or exec'd the program). */
+static void untraced_list(FILE *out, const long *ids, const char *name, const char *by,
+			  const struct mstat_untraced *u)
+{
+	fprintf(out, "  \"%s\": [", name);
+	for (size_t i = 0; i < u->n; i++) {
+		const struct mstat_untraced_one *o = &u->v[i];
+
+		fprintf(out, "%s\n    {\"%s\": ", i ? "," : "", by);
+		id_or_null(out, ids, o->image);
+		fprintf(out, ", \"pid\": %lld, \"errno\": %d, \"why\": ", (long long)o->pid, o->err);
+		mstat_json_str(out, mstat_why_names[o->why]);
+		fputs(", \"path\": ", out);
+		mstat_json_str(out, o->path ? o->path : "");
+		fputc('}', out);
+	}
+	fputs(u->n ? "\n  ],\n" : "],\n", out);
+}
+
 int mstat_report_json(const struct mstat_report *r, FILE *out)
 {
 	const struct mstat_set *set = r->set;
@@ -335,27 +355,17 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 	 * and, in this version, call stacks. */
 	fprintf(out, "  \"summary_images\": %zu,\n", r->summaries);
 
-	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu},\n",
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu, \"no_log_processes\": %zu, \"processes_started\": %zu},\n",
 		r->processes, r->images, (unsigned long long)r->allocs,
 		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
 		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
 		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,
-		r->cut, r->nolog, r->untraced.n, r->virt, r->exec_untraced, r->untraced_forks, (unsigned long long)r->gap_images,
-		(unsigned long long)r->unmatched_frees);
+		r->cut, r->nolog, r->untraced.n, r->virt, r->untraced_execs.n, r->untraced_forks,
+		(unsigned long long)r->gap_images, (unsigned long long)r->unmatched_frees,
+		r->nolog_procs, r->started);
 
-	fputs("  \"untraced\": [", out);
-	for (size_t i = 0; i < r->untraced.n; i++) {
-		const struct mstat_untraced_one *u = &r->untraced.v[i];
-
-		fprintf(out, "%s\n    {\"parent\": ", i ? "," : "");
-		id_or_null(out, ids, u->image);
-		fprintf(out, ", \"pid\": %lld, \"errno\": %d, \"why\": ", (long long)u->pid, u->err);
-		mstat_json_str(out, mstat_why_names[u->why]);
-		fputs(", \"path\": ", out);
-		mstat_json_str(out, u->path ? u->path : "");
-		fputc('}', out);
-	}
-	fputs(r->untraced.n ? "\n  ],\n" : "],\n", out);
+	untraced_list(out, ids, "untraced", "parent", &r->untraced);
+	untraced_list(out, ids, "untraced_execs", "image", &r->untraced_execs);
 	fputs("  \"no_log\": [", out);
 	for (size_t i = 0; i < r->set->nolog.n; i++) {
 		const struct mstat_nolog *n = &r->set->nolog.v[i];

@@ -342,12 +342,39 @@ static void memory(const struct mstat_report *r, FILE *out)
 		jobs(r, out, prec);
 }
 
+/* "N what (why N, ...: name, name)": the first four program names. */
+static void untraced_list(const struct mstat_untraced *u, const char *what, FILE *out)
+{
+	const char *in = " (";
+
+	fprintf(out, "%zu %s", u->n, what);
+	for (int w = 0; w < MSTAT_WHY_N; w++) {
+		if (!u->by[w])
+			continue;
+		fprintf(out, "%s%s %zu", in, mstat_why_names[w], u->by[w]);
+		in = ", ";
+	}
+	fputs(": ", out);
+	for (size_t i = 0; i < u->n && i < 4; i++) {
+		const char *p = u->v[i].path, *b = p ? strrchr(p, '/') : NULL;
+
+		fputs(i ? ", " : "", out);
+		/* A name for a terminal: no control characters. */
+		const char *c = b ? b + 1 : p && *p ? p : "?";
+
+		for (int k = 0; c[k] && k < 48; k++)
+			fputc((unsigned char)c[k] < 0x20 || c[k] == 0x7f ? '?' : c[k], out);
+	}
+	fprintf(out, "%s)", u->n > 4 ? ", ..." : "");
+}
+
 static void gaps(const struct mstat_report *r, FILE *out)
 {
 	const char *sep = " ";
+	size_t missed = r->untraced.n + r->nolog_procs;
 
-	if (!r->virt && !r->untraced.n && !r->untraced_forks && !r->died && !r->gap_images &&
-	    !r->cut && !r->nolog)
+	if (!r->virt && !r->untraced.n && !r->untraced_execs.n && !r->untraced_forks && !r->died &&
+	    !r->gap_images && !r->cut && !r->nolog)
 		return;
 	fprintf(out, "\nGaps:");
 	if (r->virt) {
@@ -356,28 +383,16 @@ static void gaps(const struct mstat_report *r, FILE *out)
 		sep = "; ";
 	}
 	if (r->untraced.n) {
-		const char *in = " (";
-
-		fprintf(out, "%s%zu %s started untraced", sep, r->untraced.n,
-			plural(r->untraced.n, "child", "children"));
-		for (int w = 0; w < MSTAT_WHY_N; w++) {
-			if (!r->untraced.by[w])
-				continue;
-			fprintf(out, "%s%s %zu", in, mstat_why_names[w], r->untraced.by[w]);
-			in = ", ";
-		}
-		fputs(": ", out);
-		for (size_t i = 0; i < r->untraced.n && i < 4; i++) {
-			const char *p = r->untraced.v[i].path, *b = p ? strrchr(p, '/') : NULL;
-
-			fputs(i ? ", " : "", out);
-			/* A name for a terminal: no control characters. */
-			const char *c = b ? b + 1 : p && *p ? p : "?";
-
-			for (int k = 0; c[k] && k < 48; k++)
-				fputc((unsigned char)c[k] < 0x20 || c[k] == 0x7f ? '?' : c[k], out);
-		}
-		fprintf(out, "%s)", r->untraced.n > 4 ? ", ..." : "");
+		fputs(sep, out);
+		untraced_list(&r->untraced, r->untraced.n == 1 ? "child started untraced" :
+				  "children started untraced", out);
+		sep = "; ";
+	}
+	/* The same processes, traced until then: not new ones. */
+	if (r->untraced_execs.n) {
+		fputs(sep, out);
+		untraced_list(&r->untraced_execs, r->untraced_execs.n == 1 ?
+				  "exec into an untraced program" : "execs into untraced programs", out);
 		sep = "; ";
 	}
 	if (r->untraced_forks) {
@@ -406,11 +421,10 @@ static void gaps(const struct mstat_report *r, FILE *out)
 			plural(r->gap_images, "image", "images"), (unsigned long long)r->unmatched_frees);
 	fputc('\n', out);
 	/* Said on a line of its own when it changes what the totals mean. */
-	if (r->untraced.n + r->nolog > 0 && (r->untraced.n + r->nolog) * 20 > r->processes)
-		fprintf(out, "Note: %zu of the %zu processes started were not traced (%.0f%%): the totals leave them out.\n",
-			r->untraced.n + r->nolog, r->processes + r->untraced.n + r->nolog,
-			100.0 * (double)(r->untraced.n + r->nolog) /
-				(double)(r->processes + r->untraced.n + r->nolog));
+	if (missed > 0 && missed * 20 > r->started)
+		fprintf(out, "Note: %zu of the %zu processes started %s not traced (%.0f%%): the totals leave them out.\n",
+			missed, r->started, plural(missed, "was", "were"),
+			100.0 * (double)missed / (double)r->started);
 }
 
 int mstat_report_text(const struct mstat_report *r, FILE *out)

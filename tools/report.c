@@ -181,6 +181,63 @@ static void weigh(struct mstat_report *r)
 	}
 }
 
+struct ident {
+	int64_t pid;
+	uint64_t start;		/* 0: unknown */
+};
+
+static int cmp_ident(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/*
+ * The PREFIX.nolog records that are processes of their own, for the count
+ * of processes started: not an image of a traced process (its exec into
+ * a program that could not log), nor a process counted already (an exec
+ * chain of images without logs). A start time unknown matches any.
+ */
+static int nolog_processes(const struct mstat_set *set, size_t *out)
+{
+	struct ident *t = malloc((set->n + 1) * sizeof(*t));
+	size_t nt = 0;
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t k = 0; k < set->n; k++)
+		if (set->img[k].valid && !set->img[k].virt && set->img[k].has_pid)
+			t[nt++] = (struct ident){ set->img[k].pid,
+						  set->img[k].has_start ? set->img[k].start : 0 };
+	qsort(t, nt, sizeof(*t), cmp_ident);
+	*out = 0;
+	for (size_t i = 0; i < set->nolog.n; i++) {
+		const struct mstat_nolog *n = &set->nolog.v[i];
+		const struct mstat_nologs before = { .v = set->nolog.v, .n = i };
+		size_t lo = 0, hi = nt;
+		bool traced = false;
+
+		if (mstat_nolog_has(&before, n->pid, n->start, -1, 0))
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (t[mid].pid < n->pid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nt && t[lo].pid == n->pid && !traced; lo++)
+			traced = !n->start || !t[lo].start || t[lo].start == n->start;
+		*out += !traced;
+	}
+	free(t);
+	return 0;
+}
+
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 {
 	uint8_t *done;
@@ -206,7 +263,9 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	e = mstat_timeline_build(&r->tl, set);
 	if (e < 0)
 		return e;
-	e = mstat_untraced_find(set, &r->untraced);
+	e = mstat_untraced_find(set, &r->untraced, &r->untraced_execs);
+	if (e == 0)
+		e = nolog_processes(set, &r->nolog_procs);
 	if (e < 0)
 		return e;
 	e = mstat_commands(set, &r->cmds, &r->ncmds);
@@ -242,7 +301,6 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		r->died += im->end == MSTAT_END_DIED;
 		r->cut += im->end == MSTAT_END_CUT;
 		r->cut_nospace += im->end == MSTAT_END_CUT && mstat_nolog_is_full(im->cut_errno);
-		r->exec_untraced += im->exec_untraced;
 		r->untraced_forks += im->untraced_forks;
 		r->unmatched_frees += im->unknown_frees;
 		r->gap_images += im->log_off || im->lost;
@@ -257,6 +315,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	if (estimate(r) < 0)
 		return -ENOMEM;
 	r->live_max = r->tl.live_max;
+	r->started = r->processes + r->untraced.n + r->nolog_procs;
 	weigh(r);
 	return 0;
 }
@@ -265,6 +324,7 @@ void mstat_report_free(struct mstat_report *r)
 {
 	mstat_timeline_free(&r->tl);
 	mstat_untraced_free(&r->untraced);
+	mstat_untraced_free(&r->untraced_execs);
 	free(r->cmds);
 	free(r->weight);
 	free(r->subtree);

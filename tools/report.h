@@ -64,10 +64,13 @@ struct mstat_report {
 	size_t summaries;	/* images recorded as summaries (heap state, no events) */
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
-	size_t died, exec_untraced, untraced_forks;
+	size_t died, untraced_forks;
 	size_t cut, cut_nospace;	/* logs cut short; of which by a full disk */
 	size_t nolog, nolog_full;	/* images with no log (PREFIX.nolog); by a full disk */
+	size_t nolog_procs;	/* of which processes of their own, not execs of traced ones */
 	struct mstat_untraced untraced;	/* children that left no log, and why */
+	struct mstat_untraced untraced_execs;	/* execs into programs that left none */
+	size_t started;		/* processes: traced, untraced children, nolog_procs */
 	uint64_t unmatched_frees, gap_images;	/* frees after LOG 0 / LOST */
 	uint32_t live_max;	/* most images alive in one bin */
 

@@ -113,7 +113,8 @@ static const struct mstat_spawn *last_try(const struct mstat_image *im, const st
 	return &im->spawns[t[n - 1].i];
 }
 
-int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
+int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
+			struct mstat_untraced *execs)
 {
 	struct child *c = malloc((set->n + 1) * sizeof(*c));
 	struct try *t = NULL;
@@ -167,7 +168,7 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u)
 		}
 		if (im->exec_untraced && r == 0 &&
 		    !mstat_nolog_has(&set->nolog, im->pid, im->has_start ? im->start : 0, -1, 0))
-			r = add(u, (long)k, im->pid, 0,
+			r = add(execs, (long)k, im->pid, 0,
 				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path),
 				im->exec_path);
 	}

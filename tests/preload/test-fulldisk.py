@@ -110,9 +110,12 @@ def run_counted():
 	traced = {(im['pid'], im['start']) for im in rep['images'] if not im['virtual']}
 	n = 2 + started(trace)	# strace and sh, then what strace saw
 	t = rep['totals']
+	check_eq(t.get('no_log_processes'), len(nolog - traced), 'totals.no_log_processes')
 	check(t['processes'] + t['untraced'] + len(nolog - traced) <= n,
 	      'traced %d + untraced %d + without a log %d, but %d processes started' % (
 		      t['processes'], t['untraced'], len(nolog - traced), n))
+	check(t.get('processes_started', n + 1) <= n,
+	      'totals.processes_started %r, but %d started' % (t.get('processes_started'), n))
 	print('%d processes: %d traced, %d untraced, %d without a log' % (
 		n, t['processes'], t['untraced'], len(nolog - traced)))
 

@@ -140,7 +140,11 @@ def case_untraced(tmp):
     why = {}
     for u in rep["untraced"]:
         why[u["why"]] = why.get(u["why"], 0) + 1
-    check(why.get("environment without the preload") == 4, f"environment dropped: {why}")
+    check(why.get("environment without the preload") == 2, f"environment dropped: {why}")
+    # env -i and the subshell's exec: the same processes, another program.
+    got = [(u["why"], u["path"]) for u in rep["untraced_execs"]]
+    check(got == [("environment without the preload", "/bin/true")] * 2,
+          f"execs into untraced programs: {got}")
     check(why.get("exec failed") == 1 and
           any(u["path"] == "/nonexistent/mstat-x" and u["errno"] == 2 for u in rep["untraced"]),
           f"the failed exec names its path and errno: {rep['untraced']}")
@@ -167,6 +171,34 @@ def case_untraced(tmp):
                   ("exec failed", "/nonexistent/mstat-y")], f"posix_spawn children: {got}")
     check(sum(1 for im in images(rep) if im["exe"] == "/usr/bin/true") == 1,
           "the traced posix_spawn child has its own log")
+
+
+def case_execs(tmp):
+    # An exec is not a new process: a traced process that execs an
+    # untraced program is counted apart from the children started
+    # untraced, and once among the processes started. Before, each exec
+    # was an untraced child too, and the Note said "3 of the 5 processes"
+    # where 3 had started: the exec'ing processes counted twice.
+    script = ("LD_PRELOAD= /bin/true; env -u LD_PRELOAD /bin/true; "
+              "exec env -u LD_PRELOAD /bin/true")
+    p, rep = run_json(tmp, "ex", ["sh", "-c", script])
+    check(p.returncode == 0 and rep, f"sh: {p.returncode} {p.stderr[-300:]}")
+    if not rep:
+        return
+    t = rep["totals"]
+    got = (t["processes"], t["untraced"], t["untraced_execs"], t.get("processes_started"))
+    check(got == (2, 1, 2, 3), f"processes, untraced children, untraced execs, started: {got}")
+    check([u["path"] for u in rep["untraced"]] == ["/bin/true"] and
+          len(rep.get("untraced_execs", [])) == 2, f"the lists: {rep['untraced']}")
+    ims = by_id(rep)
+    check(all(ims[u["image"]]["command"] == "env" and ims[u["image"]]["exec_untraced"]
+              for u in rep.get("untraced_execs", [])),
+          f"each exec names the env image that exec'd: {rep.get('untraced_execs')}")
+    r = mstat("report", os.path.join(tmp, "ex"))
+    check("Gaps: 1 child started untraced (" in r.stdout and
+          "2 execs into untraced programs (" in r.stdout, f"text gaps: {r.stdout[-400:]}")
+    check("Note: 1 of the 3 processes started was not traced" in r.stdout,
+          f"text note: {r.stdout[-400:]}")
 
 
 def case_pathsearch(tmp):
