@@ -17,9 +17,20 @@
 
 #define NOLOG_MAX (64u << 20)
 
-bool mstat_nolog_is_full(int err)
+const char *mstat_errno_name(int err)
 {
-	return err == ENOSPC || err == EDQUOT || err == EFBIG;
+	const char *n = err > 0 ? strerrorname_np(err) : NULL;
+
+	return n ? n : "unknown errno";
+}
+
+const char *mstat_nolog_cause(int err)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return "full disk";
+	if (err == EFBIG)
+		return "file-size limit";
+	return mstat_errno_name(err);
 }
 
 static bool num(char **p, uint64_t *v)

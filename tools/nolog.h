@@ -35,8 +35,13 @@ struct mstat_nologs {
 int mstat_nolog_read(struct mstat_nologs *out, const char *file, const char *shown,
 		     FILE *msgs);
 
-/* Whether errno means the disk (or a quota, or the file-size limit) was full. */
-bool mstat_nolog_is_full(int err);
+/* What errno says stopped a log (CUT) or kept an image from having one:
+ * "full disk" (ENOSPC, EDQUOT), "file-size limit" (EFBIG), else the
+ * errno's name ("ENOMEM"), so that a report never calls one the other. */
+const char *mstat_nolog_cause(int err);
+
+/* The errno's name ("EFBIG"), or "unknown errno". */
+const char *mstat_errno_name(int err);
 
 /* Whether a record names process pid (with start; 0: any start) and,
  * when ppid >= 0, as a child of ppid (with pstart; 0: any): a process

@@ -32,10 +32,18 @@ static void id_or_null(FILE *out, const long *ids, long k)
 		fprintf(out, "%ld", ids[k]);
 }
 
+static void str_or_null(FILE *out, const char *s)
+{
+	if (s)
+		mstat_json_str(out, s);
+	else
+		fputs("null", out);
+}
+
 static void image(const struct mstat_report *r, FILE *out, const long *ids, long k)
 {
 	const struct mstat_image *im = &r->set->img[k];
-	bool f = true;
+	bool f = true, cut = im->end == MSTAT_END_CUT;
 	const char *a;
 
 	fprintf(out, "  {");
@@ -111,6 +119,17 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	fprintf(out, "%llu", (unsigned long long)im->wall_ns);
 	key(out, "end", &f);
 	fprintf(out, "\"%s\"", end_names[im->end]);
+	/* Why a CUT log stops: a full disk is not a file-size limit, nor
+	 * any other error. */
+	key(out, "cut_errno", &f);
+	if (cut)
+		fprintf(out, "%d", im->cut_errno);
+	else
+		fputs("null", out);
+	key(out, "cut_error", &f);
+	str_or_null(out, cut ? mstat_errno_name(im->cut_errno) : NULL);
+	key(out, "cut_cause", &f);
+	str_or_null(out, cut ? mstat_nolog_cause(im->cut_errno) : NULL);
 	key(out, "exec_path", &f);
 	if (im->exec_path)
 		mstat_json_str(out, im->exec_path);

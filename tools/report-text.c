@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,6 +369,26 @@ static void untraced_list(const struct mstat_untraced *u, const char *what, FILE
 	fprintf(out, "%s)", u->n > 4 ? ", ..." : "");
 }
 
+/* " (full disk 2, file-size limit 1, ENOMEM 1)": counts by errno, those
+ * of one cause together, the disk's first. */
+static void causes(const size_t by[MSTAT_ERRNOS], FILE *out)
+{
+	static const int first[] = { ENOSPC, EFBIG };
+	const char *in = " (";
+
+	for (int i = 0; i < 2 + MSTAT_ERRNOS; i++) {
+		int e = i < 2 ? first[i] : i - 2;
+		size_t n = by[e] + (e == ENOSPC ? by[EDQUOT] : 0);
+
+		if (!n || (i >= 2 && (e == ENOSPC || e == EFBIG || e == EDQUOT)))
+			continue;
+		fprintf(out, "%s%s %zu", in, mstat_nolog_cause(e), n);
+		in = ", ";
+	}
+	if (*in == ',')
+		fputc(')', out);
+}
+
 static void gaps(const struct mstat_report *r, FILE *out)
 {
 	const char *sep = " ";
@@ -406,13 +427,15 @@ static void gaps(const struct mstat_report *r, FILE *out)
 		sep = "; ";
 	}
 	if (r->nolog) {
-		fprintf(out, "%s%zu %s could not write a log (%zu by a full disk or a file-size limit)",
-			sep, r->nolog, plural(r->nolog, "image", "images"), r->nolog_full);
+		fprintf(out, "%s%zu %s could not write a log", sep, r->nolog,
+			plural(r->nolog, "image", "images"));
+		causes(r->nolog_by, out);
 		sep = "; ";
 	}
 	if (r->cut) {
-		fprintf(out, "%s%zu %s cut short (%zu by a full disk or a file-size limit): not counted as deaths or leaks",
-			sep, r->cut, plural(r->cut, "log", "logs"), r->cut_nospace);
+		fprintf(out, "%s%zu %s cut short", sep, r->cut, plural(r->cut, "log", "logs"));
+		causes(r->cut_by, out);
+		fputs(": not counted as deaths or leaks", out);
 		sep = "; ";
 	}
 	if (r->gap_images)

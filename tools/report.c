@@ -181,6 +181,11 @@ static void weigh(struct mstat_report *r)
 	}
 }
 
+static size_t errno_slot(int err)
+{
+	return err > 0 && err < MSTAT_ERRNOS ? (size_t)err : 0;
+}
+
 struct ident {
 	int64_t pid;
 	uint64_t start;		/* 0: unknown */
@@ -246,7 +251,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	r->set = set;
 	r->nolog = set->nolog.n;
 	for (size_t i = 0; i < set->nolog.n; i++)
-		r->nolog_full += mstat_nolog_is_full(set->nolog.v[i].err);
+		r->nolog_by[errno_slot(set->nolog.v[i].err)]++;
 	done = calloc(set->n + 1, 1);
 	if (!done)
 		return -ENOMEM;
@@ -299,8 +304,10 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 			r->leaked_images++;
 		}
 		r->died += im->end == MSTAT_END_DIED;
-		r->cut += im->end == MSTAT_END_CUT;
-		r->cut_nospace += im->end == MSTAT_END_CUT && mstat_nolog_is_full(im->cut_errno);
+		if (im->end == MSTAT_END_CUT) {
+			r->cut++;
+			r->cut_by[errno_slot(im->cut_errno)]++;
+		}
 		r->untraced_forks += im->untraced_forks;
 		r->unmatched_frees += im->unknown_frees;
 		r->gap_images += im->log_off || im->lost;

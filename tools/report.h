@@ -21,6 +21,7 @@ struct mstat_contrib {
 };
 
 #define MSTAT_JOBS_MAX 8
+#define MSTAT_ERRNOS 256	/* errnos counted apart; larger ones share slot 0 */
 
 /*
  * The build question: how many of my heaviest jobs fit in my RAM? The
@@ -65,8 +66,8 @@ struct mstat_report {
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
 	size_t died, untraced_forks;
-	size_t cut, cut_nospace;	/* logs cut short; of which by a full disk */
-	size_t nolog, nolog_full;	/* images with no log (PREFIX.nolog); by a full disk */
+	size_t cut, cut_by[MSTAT_ERRNOS];	/* logs cut short, and by errno */
+	size_t nolog, nolog_by[MSTAT_ERRNOS];	/* images with no log (PREFIX.nolog), by errno */
 	size_t nolog_procs;	/* of which processes of their own, not execs of traced ones */
 	struct mstat_untraced untraced;	/* children that left no log, and why */
 	struct mstat_untraced untraced_execs;	/* execs into programs that left none */

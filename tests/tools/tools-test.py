@@ -201,6 +201,43 @@ def case_execs(tmp):
           f"text note: {r.stdout[-400:]}")
 
 
+def case_cut(tmp):
+    # A log cut short names its cause. Before, every CUT was "by a full
+    # disk or a file-size limit", and one for ENOMEM "0 by a full disk".
+    # A file-size limit (dash counts 512-byte blocks): the preload stops
+    # at the limit instead of raising SIGXFSZ, and says EFBIG.
+    code = "print(len([str(i) for i in range(20000)]))"
+    p, rep = run_json(tmp, "fsize", ["sh", "-c", f"ulimit -f 64; exec {sys.executable} -c '{code}'"])
+    check(p.returncode == 0 and p.stdout == "20000\n", f"python: {p.returncode} {p.stderr[-300:]}")
+    if not rep:
+        return
+    cut = [im for im in images(rep) if im["end"] == "cut"]
+    got = [(im["command"], im.get("cut_errno"), im.get("cut_error"), im.get("cut_cause"))
+           for im in cut]
+    check(got == [("python3", 27, "EFBIG", "file-size limit")], f"the cut image: {got}")
+    check(all(im.get("cut_errno") is None for im in images(rep) if im["end"] != "cut"),
+          "no cut_errno where no CUT")
+    t = mstat("report", os.path.join(tmp, "fsize"))
+    check("1 log cut short (file-size limit 1):" in t.stdout, f"text: {t.stdout[-300:]}")
+    # Other causes, in crafted logs: each by its own name.
+    d = os.path.join(tmp, "crafted")
+    os.mkdir(d)
+    for pid, err in ((60, 12), (61, 28), (62, 27), (63, 122)):
+        f = os.path.join(d, f"log.{pid}.1.0")
+        tiny_log(f, pid, 100 + pid, pid * 1_000_000_000, "prog")
+        with open(f, "a") as g:
+            g.write(f"+ CUT {err} 0x0\n-\n")
+    r = mstat("report", "--json", d)
+    rep = json.loads(r.stdout) if r.returncode == 0 else None
+    got = rep and sorted((im["pid"], im.get("cut_error"), im.get("cut_cause")) for im in images(rep))
+    check(got == [(60, "ENOMEM", "ENOMEM"), (61, "ENOSPC", "full disk"),
+                  (62, "EFBIG", "file-size limit"), (63, "EDQUOT", "full disk")],
+          f"crafted cuts: {got}")
+    t = mstat("report", d)
+    check("4 logs cut short (full disk 2, file-size limit 1, ENOMEM 1):" in t.stdout,
+          f"text: {t.stdout[-300:]}")
+
+
 def case_pathsearch(tmp):
     # A vfork child that searches PATH (Python's _posixsubprocess, as
     # meson and ninja run their commands) execs once per directory: one
