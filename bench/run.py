@@ -59,14 +59,16 @@ ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
 # full-tmpfs (logs in /dev/shm) separates the file system's share of the
 # cost from the preload's own; full-beside writes the logs into the
 # workload's own directory, where a build deletes its temporary files.
-# stacks and stacks-sampled are the capture modes of issue 5.
-ALL_VARIANTS = ["native", "counters", "full", "full-beside", "full-tmpfs", "stacks",
+# stacks and stacks-sampled are the capture modes of issue 5. summary is
+# MALLOC_STAT_MODE=summary (doc/summary-format.md): the heap's state kept in
+# place, whose file size should follow the live blocks, not the calls.
+ALL_VARIANTS = ["native", "counters", "full", "summary", "full-beside", "full-tmpfs", "stacks",
                 "stacks-sampled", "heaptrack", "massif", "memusage", "mtrace"]
 DEFAULT_VARIANTS = ALL_VARIANTS
 # Never cut short by --slow-threshold: they are what the suite measures.
-MSTAT_VARIANTS = ("native", "counters", "full", "full-beside", "full-tmpfs", "stacks",
+MSTAT_VARIANTS = ("native", "counters", "full", "summary", "full-beside", "full-tmpfs", "stacks",
                   "stacks-sampled")
-FULL_VARIANTS = ("full", "full-beside", "full-tmpfs", "stacks", "stacks-sampled")
+FULL_VARIANTS = ("full", "summary", "full-beside", "full-tmpfs", "stacks", "stacks-sampled")
 STACK_DEPTH = 32
 STACK_SAMPLE = 65536
 
@@ -80,6 +82,12 @@ TARGETS = {
     ("full", "churn-2t"): 2.0,
     ("full", "make"): 1.05,
     ("full", "configure"): 1.10,
+    # The summary kind's targets (its issue); the churn one is for 256 live
+    # blocks (--churn-slots 256).
+    ("summary", "cxx"): 1.03,
+    ("summary", "churn-1t"): 1.25,
+    ("summary", "make"): 1.03,
+    ("summary", "configure"): 1.08,
     ("stacks", "cxx"): 1.5,
     ("stacks-sampled", "cxx"): 1.10,
 }
@@ -405,6 +413,39 @@ class Full(Counters):
         return self.logdir(rundir)
 
 
+def file_sizes(paths):
+    """Apparent size (st_size) and disk usage (st_blocks * 512) of the
+    files: a summary file has a hole between its text and its body."""
+    apparent = disk = 0
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        apparent += st.st_size
+        disk += st.st_blocks * 512
+    return apparent, disk
+
+
+class Summary(Full):
+    """The same log directory as full logging, MALLOC_STAT_MODE=summary."""
+    name, label = "summary", "malloc-stat summary (MALLOC_STAT_MODE=summary)"
+
+    def wrap(self, argv, env, rundir):
+        argv, env = super().wrap(argv, env, rundir)
+        env["MALLOC_STAT_MODE"] = "summary"
+        return argv, env
+
+    def collect(self, rundir, wl):
+        paths = sorted(glob.glob(os.path.join(self.logdir(rundir), "ms.*")))
+        # The text part (up to the first NUL) carries the header and the
+        # control entries; the body is binary, so sizes come from stat.
+        s = scan_mstat_logs(paths)
+        apparent, disk = file_sizes(paths)
+        return {"bytes": apparent, "disk": disk, "text": s["bytes"],
+                "covered": len(s["keys"]), "files": len(paths)}
+
+
 class Stacks(Full):
     name = "stacks"
     label = "malloc-stat full logging, stacks of depth %d on every allocation" % STACK_DEPTH
@@ -542,7 +583,7 @@ class Mtrace(Variant):
         return {"bytes": size, "entries": lines, "covered": covered}
 
 
-VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, FullBeside, FullTmpfs, Stacks,
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, Summary, FullBeside, FullTmpfs, Stacks,
                                         StacksSampled, Heaptrack, Massif, Memusage, Mtrace)}
 
 
@@ -581,8 +622,9 @@ class Churn(Workload):
         super().__init__(ctx)
         self.threads = threads
         self.name = "churn-%dt" % threads
-        self.title = "alloc-churn, %d thread%s, %s ops%s" % (
+        self.title = "alloc-churn, %d thread%s, %s ops%s%s" % (
             threads, "s" if threads > 1 else "", fmt_count(ctx.churn_ops),
+            ", %d live blocks per thread" % ctx.churn_slots if ctx.churn_slots else "",
             ", cross-thread frees" if threads > 1 else "")
 
     def setup(self):
@@ -592,7 +634,10 @@ class Churn(Workload):
         return None
 
     def argv(self):
-        return [os.path.abspath(self.ctx.churn), str(self.threads), str(self.ctx.churn_ops)]
+        argv = [os.path.abspath(self.ctx.churn), str(self.threads), str(self.ctx.churn_ops)]
+        if self.ctx.churn_slots:
+            argv.append(str(self.ctx.churn_slots))
+        return argv
 
 
 class Cxx(Workload):
@@ -1004,7 +1049,16 @@ def workload_table(res):
         size = first(st, "bytes")
         output = first(st, "output") or fmt_bytes(size)
         bpe = "-"
-        if name in FULL_VARIANTS:
+        if name == "summary":
+            disk = first(st, "disk")
+            fsize = first(full["stats"], "bytes") if full and full["stats"] else None
+            output = "%s apparent, %s on disk" % (fmt_bytes(size), fmt_bytes(disk))
+            if fsize:
+                output += " (%.2f%% / %.2f%% of the full log's %s)" % (
+                    100.0 * size / fsize, 100.0 * disk / fsize, fmt_bytes(fsize))
+            output += "; %d file%s" % (first(st, "files") or 0,
+                                       "" if first(st, "files") == 1 else "s")
+        elif name in FULL_VARIANTS:
             entries = first(st, "entries")
             if size is not None and entries:
                 bpe = "%.1f" % (size / entries)
@@ -1172,6 +1226,8 @@ def main():
                     help="stop an instrumented run after this many seconds; the variant "
                          "is reported as slower than that and not repeated")
     ap.add_argument("--churn-ops", type=int, default=6000000)
+    ap.add_argument("--churn-slots", type=int, default=0,
+                    help="live blocks per alloc-churn thread (default: alloc-churn's 4096)")
     ap.add_argument("--python-n", type=int, default=300000)
     ap.add_argument("--keep", action="store_true", help="keep run directories and logs")
     ap.add_argument("--out", help="also write the markdown here")
