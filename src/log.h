@@ -137,8 +137,11 @@ bool mstat_log_enabled(void);
 /* MALLOC_STAT_MODE=summary (per-process files only; doc/summary-format.md). The text
  * area before the first body (bytes, MALLOC_STAT_SUMMARY_TEXT). */
 void mstat_log_summary_mode(bool on, uint64_t text_first);
-bool mstat_log_summary(void);	/* this image has a body */
-uint64_t mstat_log_summary_page(void);
+/* The header's "# SUMMARY 1 PPPPPPPP\n" (the body's page), right after the
+ * version line so that the digits sit at file offset 32; 0 when this
+ * image has no body. */
+#define MSTAT_SUMMARY_LINE 21
+size_t mstat_log_summary_line(char line[MSTAT_SUMMARY_LINE]);
 /* A fork child's inherited bytes: in the counters, not in its own heap. */
 void mstat_log_summary_inherit(int64_t bytes);
 

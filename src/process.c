@@ -231,25 +231,13 @@ static struct hbuf h;	/* under the writer lock; too big for some stacks */
 
 static void put_header(bool maps)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], sum[MSTAT_SUMMARY_LINE];
 
 	h.p = h.b;
 	h.end = h.b + sizeof(h.b);
 	identify();
 	h_str(&h, "# MALLOC-STAT-LOG " LOG_VERSION "\n");
-	if (mstat_log_summary() && mstat_log_sink() == MSTAT_SINK_FILE) {
-		/* At offset 32: 8 hex digits, rewritten in one store when the
-		 * body moves (log.c, summary.inc). */
-		char d[9];
-		uint64_t pg = mstat_log_summary_page();
-
-		for (int i = 7; i >= 0; i--, pg >>= 4)
-			d[i] = "0123456789abcdef"[pg & 15];
-		d[8] = '\0';
-		h_str(&h, "# SUMMARY 1 ");
-		h_str(&h, d);
-		h_str(&h, "\n");
-	}
+	h_raw(&h, sum, mstat_log_summary_line(sum));	/* digits at offset 32 */
 	h_str(&h, "# PID ");
 	h_u64(&h, (uint64_t)P.pid);
 	h_str(&h, "\n# PPID ");

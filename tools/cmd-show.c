@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "header.h"
+#include "image.h"
 #include "summary.h"
 #include "units.h"
 
@@ -41,12 +43,16 @@ static int by_addr(const void *a, const void *b)
 	return (x->addr > y->addr) - (x->addr < y->addr);
 }
 
-/* The text part's header lines, up to the first entry. */
+/* The text part's header lines, up to the first entry, printed and read
+ * as the report reads them: the body's page when there is a SUMMARY line,
+ * else UINT64_MAX. */
 static uint64_t show_header(const char *buf, size_t len)
 {
 	const char *p = buf, *end = memchr(buf, '\0', len);
-	uint64_t page = UINT64_MAX;
+	struct mstat_image im;
+	uint64_t page, line = 1;
 
+	mstat_image_init(&im);
 	end = end ? end : buf + len;
 	while (p < end && *p == '#') {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -54,15 +60,13 @@ static uint64_t show_header(const char *buf, size_t len)
 		if (!eol)
 			break;
 		printf("%.*s\n", (int)(eol - p), p);
-		if (eol - p == 20 && !memcmp(p, "# SUMMARY 1 ", 12)) {
-			char hex[9];
-
-			memcpy(hex, p + 12, 8);
-			hex[8] = '\0';
-			page = strtoull(hex, NULL, 16);
-		}
+		if (line++ > 1 && eol - p > 2 && p[1] == ' ' &&
+		    mstat_header_line(&im, p + 2, eol, line) == 1)
+			break;	/* MAPS: the rest is addresses */
 		p = eol + 1;
 	}
+	page = im.summary ? im.summary_page : UINT64_MAX;
+	mstat_image_free(&im);
 	return page;
 }
 
@@ -70,7 +74,7 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 {
 	struct mstat_summary s;
 	struct blk *v;
-	char why[160], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN];
+	char why[160], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], b3[MSTAT_UNIT_LEN];
 	static const char *const names[6] = { "allocations", "allocated", "deallocations",
 					      "deallocated", "in_use", "peak_in_use" };
 	uint64_t n = 0, bytes = 0;
@@ -125,11 +129,11 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 	for (unsigned k = 0; k < 64; k++) {
 		if (!s.hist_n[k])
 			continue;
-		uint64_t lo = k ? 1ull << (k - 1) : 0, hi = k ? (k < 64 ? (1ull << k) - 1 : UINT64_MAX) : 0;
+		/* Class k: the sizes with k significant bits. */
+		int64_t lo = k ? (int64_t)1 << (k - 1) : 0, hi = k ? ((int64_t)1 << k) - 1 : 0;
 
-		printf("  %10s .. %-10s %10" PRIu64 "  %s\n", mstat_bytes(b1, (int64_t)lo),
-		       mstat_bytes(b2, (int64_t)hi), s.hist_n[k],
-		       mstat_bytes((char[MSTAT_UNIT_LEN]){ 0 }, (int64_t)s.hist_bytes[k]));
+		printf("  %10s .. %-10s %10" PRIu64 "  %s\n", mstat_bytes(b1, lo), mstat_bytes(b2, hi),
+		       s.hist_n[k], mstat_bytes(b3, (int64_t)s.hist_bytes[k]));
 	}
 
 	int64_t max = 0;
