@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/single_threaded.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,8 @@ static struct {
 	const char *arg_start;	/* the argument strings, from our constructor */
 	const char *arg_end;
 	size_t exe_len;		/* /proc/self/exe, read once per image */
+	size_t boot_len;	/* boot_id, read once per process: fork children keep it */
+	char boot[40];
 	char parent_file[NAME_MAX + 1];
 	char prefix[PATH_MAX];
 	char file[PATH_MAX];
@@ -224,6 +227,14 @@ static void identify(void)
 		n = readlink("/proc/self/exe", P.exe, sizeof(P.exe));
 		P.exe_len = n > 0 ? (size_t)n : 0;
 	}
+	/* Names the boot, so that pids of different machines (or boots) never
+	 * meet in one tree. Unchanged by fork: read once per process. */
+	if (!P.boot_len) {
+		n = mstat_read_small("/proc/sys/kernel/random/boot_id", P.boot, sizeof(P.boot));
+		while (n > 0 && P.boot[n - 1] == '\n')
+			n--;
+		P.boot_len = n > 0 ? (size_t)n : 0;
+	}
 }
 
 /* Writes the header and INIT. Caller holds the writer lock. */
@@ -232,6 +243,7 @@ static struct hbuf h;	/* under the writer lock; too big for some stacks */
 static void put_header(bool maps)
 {
 	char path[PATH_MAX], sum[MSTAT_SUMMARY_LINE];
+	struct utsname uts;
 
 	h.p = h.b;
 	h.end = h.b + sizeof(h.b);
@@ -252,6 +264,11 @@ static void put_header(bool maps)
 	h_str(&h, " ");
 	P.mono0 = mstat_clock_ns(CLOCK_MONOTONIC);
 	h_u64(&h, P.mono0);
+	h_str(&h, "\n# HOST ");
+	if (uname(&uts) == 0)
+		h_esc(&h, uts.nodename, strnlen(uts.nodename, sizeof(uts.nodename)), false);
+	h_str(&h, "\n# BOOT ");
+	h_esc(&h, P.boot, P.boot_len, false);
 	h_str(&h, "\n# ORIGIN ");
 	if (P.origin == ORIGIN_IMAGE) {
 		h_str(&h, "image\n");

@@ -406,7 +406,8 @@ def check_header(img, is_file):
 	h = img.hdr
 	if not h and not img.entries:
 		return
-	need = ['PID', 'PPID', 'START', 'PSTART', 'TIME', 'ORIGIN', 'EXE', 'CWD', 'CMDLINE']
+	need = ['PID', 'PPID', 'START', 'PSTART', 'TIME', 'HOST', 'BOOT', 'ORIGIN', 'EXE', 'CWD',
+		'CMDLINE']
 	for key in need:
 		if key not in h:
 			img.err('header', 'missing # %s' % key)

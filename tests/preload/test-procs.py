@@ -6,6 +6,7 @@ logcheck (one root, links resolved, replays equal to FINI) and have the
 shape the case implies. Usage: test-procs.py CASE"""
 import os
 import shutil
+import subprocess
 import sys
 import time
 
@@ -327,6 +328,15 @@ elif case == 'identity':
 	check_eq({tuple(i.cmdline) for i in k}, {tuple(args)}, 'children\'s CMDLINE')
 	check_eq({i.exe for i in k}, {os.path.realpath(procs)}, 'children\'s EXE')
 	check_eq({(i.ppid, i.pstart) for i in k}, {(root.pid, root.start)}, '(PPID, PSTART)')
+	# HOST and BOOT name the machine and its boot, so that pids of
+	# several machines stay apart: the same in every image, fork children
+	# (which keep their parent's boot id) included.
+	host = subprocess.run(['uname', '-n'], stdout=subprocess.PIPE, text=True,
+			      check=True).stdout.rstrip('\n')
+	with open('/proc/sys/kernel/random/boot_id') as f:
+		boot = f.read().rstrip('\n')
+	check_eq({(i.hdr.get('HOST'), i.hdr.get('BOOT')) for i in t.images}, {(host, boot)},
+		 '(HOST, BOOT) of every image')
 
 elif case == 'missing-dir':
 	# The program runs as without the preload, stderr included (a line
