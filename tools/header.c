@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
- * Header lines: identity (PID, START and the parent's), the clocks at the
- * start, where the image came from, and what people recognise it by
- * (EXE, CWD, CMDLINE). Unknown keys are from newer versions: counted and
- * skipped.
+ * Header lines: identity (PID, START and the parent's, the machine's
+ * HOST and BOOT), the clocks at the start, where the image came from, and
+ * what people recognise it by (EXE, CWD, CMDLINE). Unknown keys are from
+ * newer versions: counted and skipped.
  */
 #include "header.h"
 
@@ -174,6 +174,10 @@ int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, ui
 		im->wall_ns = x;
 		im->mono_ns = y;
 		im->has_time = true;
+	} else if (KEY("HOST")) {
+		return set_str(&im->host, v, eol);
+	} else if (KEY("BOOT")) {
+		return set_str(&im->boot, v, eol);
 	} else if (KEY("ORIGIN")) {
 		return origin(im, v, eol, line);
 	} else if (KEY("FILE")) {

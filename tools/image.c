@@ -25,6 +25,8 @@ void mstat_image_free(struct mstat_image *im)
 	free(im->origin_file);
 	free(im->exe);
 	free(im->cwd);
+	free(im->host);
+	free(im->boot);
 	free(im->argv);
 	free(im->exec_path);
 	free(im->samples);

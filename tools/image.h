@@ -92,6 +92,8 @@ struct mstat_image {
 	uint64_t start, pstart;
 	bool has_pid, has_start, has_pstart, has_time;
 	uint64_t wall_ns, mono_ns;
+	char *host;		/* HOST: the machine's name; NULL in older logs */
+	char *boot;		/* BOOT: its boot id; NULL (older logs) or "": one unnamed boot */
 	enum mstat_origin origin;
 	char *origin_file;
 	uint64_t origin_off;
@@ -146,6 +148,7 @@ struct mstat_image {
 	enum mstat_rel rel;
 	long first_child, next_sibling;
 	long proc;		/* first image of the process */
+	unsigned boot_no;	/* the set's number of BOOT, 1.. (0: none): (boot, pid, start) is a process */
 	bool exec_untraced;	/* ended by exec; the next image has no log */
 	bool pid_reused;	/* another process of the set had its pid */
 	unsigned untraced_forks;	/* FORK entries with no traced child */

@@ -30,6 +30,7 @@ struct mstat_set {
 	double cpu_seconds;	/* CPU time of the reading, all threads */
 	unsigned threads;
 	int64_t launched;	/* run: the command's pid, never a mere launcher */
+	unsigned nboots;	/* distinct BOOT ids, numbered in boot_no (tree.c) */
 	struct mstat_nologs nolog;	/* images that got no log (PREFIX.nolog) */
 };
 

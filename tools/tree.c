@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
- * Builds the process forest from the images' headers. Links come only from
- * what the logs say: a fork child's ORIGIN names its parent's file; a new
+ * Builds the process forest from the images' headers. A process is
+ * (BOOT, PID, START): logs of several machines (or boots) never link
+ * across them. Links come only from what the logs say: a fork child's ORIGIN names its parent's file; a new
  * process names its parent (PPID, PSTART) and is hung from that process's
  * image live at its start; a FORK entry vouches for a child whose parent is
  * unknown only when the child's START agrees with the fork's time.
@@ -87,12 +88,13 @@ static void itab_free(struct itab *t)
 
 struct ctx {
 	struct mstat_set *set;
-	long *ord;		/* placeable images by (pid, start, time) */
+	long *ord;		/* placeable images by (boot, pid, start, time) */
 	size_t nord;
-	long *names;		/* open addressing: name -> image */
+	long *names;		/* open addressing: (name, boot) -> image */
 	size_t nmask;
-	bool have_off;
-	int64_t off;		/* CLOCK_MONOTONIC minus START time, for FORK checks */
+	/* Per boot_no: CLOCK_MONOTONIC minus START time, for FORK checks
+	 * (each boot has its own clocks). */
+	struct boot_clock { bool have; int64_t off; } *clk;
 	/* Indexes, so that many processes with untraced parents (a static
 	 * build driver, env -i) stay linear: */
 	struct fref { long k, next; size_t f; } *forks;	/* FORK entries by child pid */
@@ -122,6 +124,47 @@ static uint64_t str_hash(const char *s)
 	return h;
 }
 
+/* The same process: (boot, pid, start). */
+static bool same_proc(const struct mstat_image *a, const struct mstat_image *b)
+{
+	return a->boot_no == b->boot_no && a->pid == b->pid && a->start == b->start;
+}
+
+/* Numbers the distinct BOOT ids of the valid images 1, 2, ... in boot_no
+ * (0: none, an older log: all those count as one boot). 0 or -ENOMEM. */
+static int boots_number(struct mstat_set *set)
+{
+	struct itab seen = { 0 };	/* hash of the id -> first image with it */
+	int r = 0;
+
+	set->nboots = 0;
+	for (size_t k = 0; k < set->n && r == 0; k++) {
+		struct mstat_image *im = &set->img[k];
+		uint64_t h;
+		long *hit;
+
+		im->boot_no = 0;
+		if (!im->valid || !im->boot || !*im->boot)
+			continue;
+		h = str_hash(im->boot);
+		hit = itab_find(&seen, h);
+		if (hit && !strcmp(set->img[*hit - 1].boot, im->boot)) {
+			im->boot_no = set->img[*hit - 1].boot_no;
+			continue;
+		}
+		for (size_t j = 0; hit && j < k; j++)	/* two ids alike: look */
+			if (set->img[j].boot_no && !strcmp(set->img[j].boot, im->boot))
+				im->boot_no = set->img[j].boot_no;
+		if (!im->boot_no) {
+			im->boot_no = ++set->nboots;
+			if (!hit)
+				r = itab_put(&seen, h, (long)k);
+		}
+	}
+	itab_free(&seen);
+	return r;
+}
+
 static struct ctx *cmp_ctx;	/* qsort has no argument; tree building is single-threaded */
 
 static int cmp_ord(const void *a, const void *b)
@@ -129,6 +172,8 @@ static int cmp_ord(const void *a, const void *b)
 	const struct mstat_image *x = &cmp_ctx->set->img[*(const long *)a];
 	const struct mstat_image *y = &cmp_ctx->set->img[*(const long *)b];
 
+	if (x->boot_no != y->boot_no)
+		return x->boot_no < y->boot_no ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	if (x->start != y->start)
@@ -138,22 +183,23 @@ static int cmp_ord(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* First position in ord of (pid, start), or nord. */
-static size_t find_proc(const struct ctx *c, int64_t pid, uint64_t start)
+/* First position in ord of (boot, pid, start), or nord. */
+static size_t find_proc(const struct ctx *c, unsigned boot, int64_t pid, uint64_t start)
 {
+	const struct mstat_image key = { .boot_no = boot, .pid = pid, .start = start };
 	size_t lo = 0, hi = c->nord;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct mstat_image *m = &c->set->img[c->ord[mid]];
 
-		if (m->pid < pid || (m->pid == pid && m->start < start))
+		if (m->boot_no < boot || (m->boot_no == boot && (m->pid < pid ||
+		    (m->pid == pid && m->start < start))))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < c->nord && c->set->img[c->ord[lo]].pid == pid &&
-	    c->set->img[c->ord[lo]].start == start)
+	if (lo < c->nord && same_proc(&c->set->img[c->ord[lo]], &key))
 		return lo;
 	return c->nord;
 }
@@ -168,17 +214,20 @@ static long live_at(const struct ctx *c, size_t pos, uint64_t t)
 	for (size_t i = pos + 1; i < c->nord; i++) {
 		const struct mstat_image *m = &c->set->img[c->ord[i]];
 
-		if (m->pid != first->pid || m->start != first->start || m->mono_ns > t)
+		if (!same_proc(m, first) || m->mono_ns > t)
 			break;
 		best = c->ord[i];
 	}
 	return best;
 }
 
-static long name_find(const struct ctx *c, const char *name)
+/* File names are unique within one boot only: another machine may have
+ * had the same pid at the same second. */
+static long name_find(const struct ctx *c, const char *name, unsigned boot)
 {
 	for (size_t i = str_hash(name) & c->nmask; c->names[i] >= 0; i = (i + 1) & c->nmask)
-		if (!strcmp(c->set->img[c->names[i]].name, name))
+		if (c->set->img[c->names[i]].boot_no == boot &&
+		    !strcmp(c->set->img[c->names[i]].name, name))
 			return c->names[i];
 	return -1;
 }
@@ -209,7 +258,7 @@ static int names_build(struct ctx *c, FILE *msgs)
 
 		if (!im->valid)
 			continue;
-		other = name_find(c, im->name);
+		other = name_find(c, im->name, im->boot_no);
 		if (other >= 0) {
 			/* The same log twice (a directory and a merged file of
 			 * it, a renamed copy): the one under its own name stays. */
@@ -236,36 +285,36 @@ static int names_build(struct ctx *c, FILE *msgs)
 	return 0;
 }
 
-/* Estimated CLOCK_MONOTONIC time of a START: calibrated on the new
- * processes, whose first log time comes soon after their start. */
+/* Estimated CLOCK_MONOTONIC time of a START, per boot: calibrated on the
+ * new processes, whose first log time comes soon after their start. */
 static void calibrate(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nord; i++) {
 		const struct mstat_image *m = &c->set->img[c->ord[i]];
+		struct boot_clock *b = &c->clk[m->boot_no];
 		int64_t d;
 
-		if (m->origin != MSTAT_ORIGIN_IMAGE ||
-		    (i && c->set->img[c->ord[i - 1]].pid == m->pid &&
-		     c->set->img[c->ord[i - 1]].start == m->start))
+		if (m->origin != MSTAT_ORIGIN_IMAGE || (i && same_proc(&c->set->img[c->ord[i - 1]], m)))
 			continue;
 		d = (int64_t)m->mono_ns - (int64_t)(m->start * NS_PER_TICK);
-		if (!c->have_off || d < c->off)
-			c->off = d;
-		c->have_off = true;
+		if (!b->have || d < b->off)
+			b->off = d;
+		b->have = true;
 	}
 }
 
-/* An unmatched FORK entry of pid whose time agrees with START, made by an
- * image of process ppid when ppid is given (> 1). Marks it matched. */
-static long fork_of(struct ctx *c, int64_t pid, uint64_t start, int64_t ppid)
+/* An unmatched FORK entry of pid whose time agrees with START, made on the
+ * same boot, by an image of process ppid when ppid is given (> 1). Marks
+ * it matched. */
+static long fork_of(struct ctx *c, unsigned boot, int64_t pid, uint64_t start, int64_t ppid)
 {
-	int64_t est = (int64_t)(start * NS_PER_TICK) + c->off;
+	int64_t est = (int64_t)(start * NS_PER_TICK) + c->clk[boot].off;
 	long best = -1;
 	struct mstat_fork *bf = NULL;
 
 	long *head;
 
-	if (!c->have_off || !c->forks_built)
+	if (!c->clk[boot].have || !c->forks_built)
 		return -1;
 	head = itab_find(&c->fork_heads, (uint64_t)pid);
 	for (long r = head ? *head - 1 : -1; r >= 0; r = c->forks[r].next) {
@@ -273,8 +322,8 @@ static long fork_of(struct ctx *c, int64_t pid, uint64_t start, int64_t ppid)
 		struct mstat_fork *fk = &im->forks[c->forks[r].f];
 		int64_t d = (int64_t)fk->t - est;
 
-		if ((ppid > 1 && im->pid != ppid) || fk->matched || d > FORK_SLACK_NS ||
-		    d < -FORK_SLACK_NS)
+		if (im->boot_no != boot || (ppid > 1 && im->pid != ppid) || fk->matched ||
+		    d > FORK_SLACK_NS || d < -FORK_SLACK_NS)
 			continue;
 		if (bf) /* two candidates: no link rather than a guess */
 			return -1;
@@ -337,33 +386,42 @@ static void mark_fork(struct mstat_image *parent, const struct mstat_image *chil
 		(best ? best : any)->matched = true;
 }
 
-/* The virtual node of an untraced process (pid, start), made on first use. */
-static long virtual_node(struct ctx *c, int64_t pid, uint64_t start, bool has_start)
+/* The virtual node of the untraced parent (PPID, PSTART) of image k, on
+ * k's boot, made on first use. */
+static long virtual_node(struct ctx *c, long k)
 {
 	struct mstat_set *set = c->set;
+	const struct mstat_image *child = &set->img[k];
+	const struct mstat_image want = { .boot_no = child->boot_no, .pid = child->ppid,
+					  .start = child->pstart, .has_start = child->has_pstart };
 	/* START counts ticks since boot: far below 2^40 */
-	uint64_t key = mix64((uint64_t)pid) ^ (start << 1 | has_start);
+	uint64_t key = mix64((uint64_t)want.pid ^ (uint64_t)want.boot_no << 32) ^
+		       (want.start << 1 | want.has_start);
+	const char *host;
 	long v, p, *hit = itab_find(&c->virts, key);
 
-	if (hit && set->img[*hit - 1].pid == pid && set->img[*hit - 1].start == start &&
-	    set->img[*hit - 1].has_start == has_start)
+	if (hit && same_proc(&set->img[*hit - 1], &want) &&
+	    set->img[*hit - 1].has_start == want.has_start)
 		return *hit - 1;
-	for (size_t k = 0; hit && k < set->n; k++) {	/* two keys alike: look */
-		struct mstat_image *im = &set->img[k];
+	for (size_t j = 0; hit && j < set->n; j++) {	/* two keys alike: look */
+		struct mstat_image *im = &set->img[j];
 
-		if (im->virt && im->pid == pid && im->start == start && im->has_start == has_start)
-			return (long)k;
+		if (im->virt && same_proc(im, &want) && im->has_start == want.has_start)
+			return (long)j;
 	}
 	v = mstat_set_add(set);
 	if (v < 0 || (!hit && itab_put(&c->virts, key, v) < 0))
 		return v < 0 ? v : -ENOMEM;
+	host = set->img[k].host;	/* the array may have moved */
 	set->img[v].virt = true;
-	set->img[v].pid = pid;
+	set->img[v].boot_no = want.boot_no;
+	set->img[v].host = host ? strdup(host) : NULL;
+	set->img[v].pid = want.pid;
 	set->img[v].has_pid = true;
-	set->img[v].start = start;
-	set->img[v].has_start = has_start;
-	if (has_start) {
-		p = fork_of(c, pid, start, 0);
+	set->img[v].start = want.start;
+	set->img[v].has_start = want.has_start;
+	if (want.has_start) {
+		p = fork_of(c, want.boot_no, want.pid, want.start, 0);
 		if (p >= 0) {
 			set->img[v].parent = p;
 			set->img[v].rel = MSTAT_REL_FORK;
@@ -384,6 +442,8 @@ static long exec_node(struct ctx *c, long k)
 	if (v < 0 || itab_put(&c->execs, (uint64_t)k, v) < 0)
 		return v < 0 ? v : -ENOMEM;
 	set->img[v].virt = true;
+	set->img[v].boot_no = set->img[k].boot_no;
+	set->img[v].host = set->img[k].host ? strdup(set->img[k].host) : NULL;
 	set->img[v].pid = set->img[k].pid;
 	set->img[v].has_pid = true;
 	set->img[v].start = set->img[k].start;
@@ -405,13 +465,13 @@ static int link_first(struct ctx *c, long k)
 	long p = -1;
 
 	if (forked) {
-		p = name_find(c, im->origin_file);
+		p = name_find(c, im->origin_file, im->boot_no);
 		/* A file of another pid is not the parent, whatever its name. */
 		if (p >= 0 && (!placeable(&set->img[p]) || set->img[p].pid != im->ppid))
 			p = -1;
 	}
 	if (p < 0 && im->has_pstart) {
-		size_t pos = find_proc(c, im->ppid, im->pstart);
+		size_t pos = find_proc(c, im->boot_no, im->ppid, im->pstart);
 
 		if (pos < c->nord)
 			p = live_at(c, pos, im->mono_ns);
@@ -429,9 +489,9 @@ static int link_first(struct ctx *c, long k)
 	} else {
 		/* Parent unknown or gone (PPID 1 after reparenting): a FORK
 		 * entry whose time matches is the only trustworthy link. */
-		p = fork_of(c, im->pid, im->start, im->has_pstart ? im->ppid : 0);
+		p = fork_of(c, im->boot_no, im->pid, im->start, im->has_pstart ? im->ppid : 0);
 		if (p < 0 && im->ppid > 1) {
-			p = virtual_node(c, im->ppid, im->pstart, im->has_pstart);
+			p = virtual_node(c, k);
 			if (p < 0)
 				return (int)p;
 			im = &set->img[k];	/* the array may have moved */
@@ -454,37 +514,50 @@ static int cmp_child(const void *a, const void *b)
 	return *(const long *)a < *(const long *)b ? -1 : 1;
 }
 
-/* Child lists in start order. A virtual root holding only the first
- * process of the trace dissolves: that is whatever started the trace (a
- * shell, malloc-stat run), not a gap in it. */
+/* A virtual root holding only the first process of the trace dissolves:
+ * that is whatever started the trace (a shell, malloc-stat run), not a
+ * gap in it. With more children it is an untraced program of the trace
+ * (a static make), which stays as the gap it is. */
+static void dissolve_root(struct mstat_set *set, long top)
+{
+	long v = top >= 0 ? set->img[top].parent : -1;
+	size_t n = 0;
+
+	if (v < 0 || !set->img[v].virt || set->img[v].parent >= 0)
+		return;
+	for (size_t j = 0; j < set->n; j++)
+		n += set->img[j].parent == v;
+	if (n == 1 && set->img[v].pid != set->launched) {
+		set->img[top].parent = -1;
+		set->img[top].rel = MSTAT_REL_ROOT;
+	}
+}
+
+/* Child lists in start order, after the first process of each boot (each
+ * machine's trace) lost the launcher above it. */
 static int link_children(struct ctx *c)
 {
 	struct mstat_set *set = c->set;
-	long *kids = malloc((set->n + 1) * sizeof(*kids)), top = -1;
+	long *kids = malloc((set->n + 1) * sizeof(*kids));
+	long *top = malloc((set->nboots + 1) * sizeof(*top));	/* per boot_no */
 	size_t nk = 0;
 
-	if (!kids)
+	if (!kids || !top) {
+		free(kids);
+		free(top);
 		return -ENOMEM;
+	}
+	for (unsigned b = 0; b <= set->nboots; b++)
+		top[b] = -1;
 	for (size_t i = 0; i < c->nord; i++) {
-		long k = c->ord[i];
+		long k = c->ord[i], *t = &top[set->img[k].boot_no];
 
-		if (set->img[k].proc == k && (top < 0 || set->img[k].mono_ns < set->img[top].mono_ns))
-			top = k;
+		if (set->img[k].proc == k && (*t < 0 || set->img[k].mono_ns < set->img[*t].mono_ns))
+			*t = k;
 	}
-	if (top >= 0 && set->img[top].parent >= 0 && set->img[set->img[top].parent].virt &&
-	    set->img[set->img[top].parent].parent < 0) {
-		long v = set->img[top].parent;
-		size_t n = 0;
-
-		for (size_t j = 0; j < set->n; j++)
-			n += set->img[j].parent == v;
-		/* With more children it is an untraced program of the trace
-		 * (a static make), which stays as the gap it is. */
-		if (n == 1 && set->img[v].pid != set->launched) {
-			set->img[top].parent = -1;
-			set->img[top].rel = MSTAT_REL_ROOT;
-		}
-	}
+	for (unsigned b = 0; b <= set->nboots; b++)
+		dissolve_root(set, top[b]);
+	free(top);
 	/* Virtual nodes live while their children do. */
 	for (size_t k = 0; k < set->n; k++) {
 		struct mstat_image *im = &set->img[k], *v;
@@ -563,11 +636,14 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 	size_t ninput = set->n;
 	int r;
 
-	r = names_build(&c, msgs);
+	r = boots_number(set);
+	if (r == 0)
+		r = names_build(&c, msgs);
 	if (r < 0)
 		return r;
 	c.ord = malloc((set->n + 1) * sizeof(*c.ord));
-	if (!c.ord) {
+	c.clk = calloc(set->nboots + 1, sizeof(*c.clk));
+	if (!c.ord || !c.clk) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -583,7 +659,7 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 		struct mstat_image *im = &set->img[c.ord[i]];
 		struct mstat_image *prev = i ? &set->img[c.ord[i - 1]] : NULL;
 
-		if (prev && prev->pid == im->pid && prev->start == im->start) {
+		if (prev && same_proc(prev, im)) {
 			im->proc = prev->proc;
 			im->parent = c.ord[i - 1];
 			im->rel = MSTAT_REL_EXEC;
@@ -591,11 +667,12 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 			im->proc = c.ord[i];
 		}
 	}
-	/* A pid that two processes had: all their images say so. */
+	/* A pid that two processes of one boot had: all their images say so. */
 	for (size_t i = 0, j; i < c.nord; i = j) {
 		bool reused = false;
 
-		for (j = i + 1; j < c.nord && set->img[c.ord[j]].pid == set->img[c.ord[i]].pid; j++)
+		for (j = i + 1; j < c.nord && set->img[c.ord[j]].pid == set->img[c.ord[i]].pid &&
+		     set->img[c.ord[j]].boot_no == set->img[c.ord[i]].boot_no; j++)
 			reused |= set->img[c.ord[j]].proc != set->img[c.ord[i]].proc;
 		for (size_t k = i; reused && k < j; k++)
 			set->img[c.ord[k]].pid_reused = true;
@@ -639,6 +716,7 @@ int mstat_tree_build(struct mstat_set *set, FILE *msgs)
 		r = idle_gap(set, msgs);
 out:
 	free(c.ord);
+	free(c.clk);
 	free(c.names);
 	free(c.forks);
 	itab_free(&c.fork_heads);

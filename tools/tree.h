@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
  * Stitching: the images of a set become one forest. A process is
- * (PID, START); its images in TIME order are its exec chain; fork children
- * hang from the parent's log file, new processes from the parent image
- * live when they started. Processes seen only through others (static
+ * (BOOT, PID, START), so that logs of several machines stay apart; its
+ * images in TIME order are its exec chain; fork children hang from the
+ * parent's log file, new processes from the parent image live when they
+ * started. Processes seen only through others (static
  * binaries, scrubbed environments) become virtual nodes: gaps, never
  * guesses.
  */

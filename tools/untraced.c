@@ -58,6 +58,7 @@ static enum mstat_why program_why(const char *path)
 }
 
 struct child {
+	unsigned boot;
 	int64_t pid, ppid;
 };
 
@@ -65,6 +66,8 @@ static int cmp_child(const void *a, const void *b)
 {
 	const struct child *x = a, *y = b;
 
+	if (x->boot != y->boot)
+		return x->boot < y->boot ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return (x->ppid > y->ppid) - (x->ppid < y->ppid);
@@ -125,7 +128,8 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
 		return -ENOMEM;
 	for (size_t k = 0; k < set->n; k++)
 		if (set->img[k].valid && !set->img[k].virt && set->img[k].has_pid)
-			c[nc++] = (struct child){ set->img[k].pid, set->img[k].ppid };
+			c[nc++] = (struct child){ set->img[k].boot_no, set->img[k].pid,
+						  set->img[k].ppid };
 	qsort(c, nc, sizeof(*c), cmp_child);
 	for (size_t k = 0; k < set->n && r == 0; k++) {
 		const struct mstat_image *im = &set->img[k];
@@ -146,7 +150,7 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
 		qsort(t, im->nspawns, sizeof(*t), cmp_try);
 		for (size_t i = 0, n; i < im->nspawns && r == 0; i += n) {
 			const struct mstat_spawn *s;
-			struct child key = { t[i].pid, im->pid };
+			struct child key = { im->boot_no, t[i].pid, im->pid };
 			enum mstat_why why;
 
 			/* pid 0: a posix_spawn that failed, each its own. */
