@@ -58,6 +58,11 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 		fprintf(out, "%llu", (unsigned long long)im->start);
 	else
 		fputs("null", out);
+	key(out, "host", &f);
+	if (im->host && *im->host)
+		mstat_json_str(out, im->host);
+	else
+		fputs("null", out);
 	key(out, "parent", &f);
 	id_or_null(out, ids, im->parent);
 	key(out, "relation", &f);
@@ -374,8 +379,8 @@ int mstat_report_json(const struct mstat_report *r, FILE *out)
 	 * and, in this version, call stacks. */
 	fprintf(out, "  \"summary_images\": %zu,\n", r->summaries);
 
-	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu, \"no_log_processes\": %zu, \"processes_started\": %zu},\n",
-		r->processes, r->images, (unsigned long long)r->allocs,
+	fprintf(out, "  \"totals\": {\"processes\": %zu, \"images\": %zu, \"hosts\": %zu, \"allocations\": %llu, \"allocated\": %llu, \"frees\": %llu, \"freed\": %llu, \"leaked_blocks\": %llu, \"leaked_bytes\": %llu, \"leaking_images\": %llu, \"died\": %zu, \"logs_cut\": %zu, \"no_log\": %zu, \"untraced\": %zu, \"untraced_parents\": %zu, \"untraced_execs\": %zu, \"untraced_forks\": %zu, \"logging_gaps\": %llu, \"unmatched_frees\": %llu, \"no_log_processes\": %zu, \"processes_started\": %zu},\n",
+		r->processes, r->images, r->hosts, (unsigned long long)r->allocs,
 		(unsigned long long)r->alloc_bytes, (unsigned long long)r->frees,
 		(unsigned long long)r->free_bytes, (unsigned long long)r->leaked_blocks,
 		(unsigned long long)r->leaked_bytes, (unsigned long long)r->leaked_images, r->died,

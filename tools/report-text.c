@@ -42,26 +42,31 @@ static const char *rel_tag(enum mstat_rel rel)
 }
 
 /* "name job-args [pid tag]" cut to fit max columns; a pid that two
- * processes had gets the start of this one ("[10002 at 1.250 s]"). */
+ * processes had gets the start of this one ("[10002 at 1.250 s]"); with
+ * logs of several machines, the machine ("[10002 on ci-3]"). */
 static void label(const struct mstat_report *r, const struct mstat_image *im, char *buf,
 		  size_t cap, size_t max)
 {
-	char tail[96], at[48] = "";
+	char tail[160], at[48] = "", host[72] = "";
 	size_t tl, n;
 
+	if (r->hosts > 1) {
+		memcpy(host, " on ", 4);
+		mstat_text_escape(host + 4, sizeof(host) - 4, im->host && *im->host ? im->host : "?");
+	}
 	if (im->virt) {
 		char path[256];
 
 		mstat_text_escape(path, sizeof(path), im->exec_path ? im->exec_path : "?");
 		if (im->rel == MSTAT_REL_EXEC)
-			snprintf(buf, cap, "[exec'd %s: not traced]", path);
+			snprintf(buf, cap, "[exec'd %s%s: not traced]", path, host);
 		else
-			snprintf(buf, cap, "[pid %lld: not traced]", (long long)im->pid);
+			snprintf(buf, cap, "[pid %lld%s: not traced]", (long long)im->pid, host);
 		return;
 	}
 	if (im->pid_reused)
 		snprintf(at, sizeof(at), " at %.3f s", mstat_report_secs(r, im->t_first));
-	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s%s]", (long long)im->pid, at,
+	tl = (size_t)snprintf(tail, sizeof(tail), " [%lld%s%s%s]", (long long)im->pid, host, at,
 			      rel_tag(im->rel));
 	n = mstat_image_label(im, buf, cap, max > tl + 8 ? max - tl : 8);
 	if (n + tl < cap)
@@ -458,6 +463,8 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	fprintf(out, "malloc-stat: %zu %s, %zu %s", r->processes,
 		plural(r->processes, "process", "processes"), r->images,
 		plural(r->images, "image", "images"));
+	if (r->hosts > 1)
+		fprintf(out, " on %zu hosts", r->hosts);
 	if (r->log_dir)
 		fprintf(out, ", logs in %s", r->log_dir);
 	else

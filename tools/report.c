@@ -246,6 +246,7 @@ static int nolog_processes(const struct mstat_set *set, size_t *out)
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 {
 	uint8_t *done;
+	bool *boots;	/* boot_no seen */
 	int e;
 
 	r->set = set;
@@ -279,8 +280,11 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	r->weight = calloc(set->n + 1, sizeof(*r->weight));
 	r->subtree = calloc(set->n + 1, sizeof(*r->subtree));
 	r->at_peak = calloc(set->n + 1, sizeof(*r->at_peak));
-	if (!r->weight || !r->subtree || !r->at_peak)
+	boots = calloc(set->nboots + 1, sizeof(*boots));
+	if (!r->weight || !r->subtree || !r->at_peak || !boots) {
+		free(boots);
 		return -ENOMEM;
+	}
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
 		int64_t b;
@@ -294,6 +298,8 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		r->images++;
 		r->summaries += im->summary;
 		r->processes += im->proc == (long)k;
+		r->hosts += !boots[im->boot_no];
+		boots[im->boot_no] = true;
 		r->allocs += im->allocs;
 		r->frees += im->frees;
 		r->alloc_bytes += im->alloc_bytes;
@@ -315,6 +321,7 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		if (b > 0)
 			r->at_peak[r->nat_peak++] = (struct mstat_contrib){ (long)k, b };
 	}
+	free(boots);
 	qsort(r->at_peak, r->nat_peak, sizeof(*r->at_peak), cmp_contrib);
 	for (enum mstat_series c = MSTAT_ANON; c < MSTAT_NSERIES; c++)
 		if (contributions(r, c) < 0)

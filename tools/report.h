@@ -63,6 +63,7 @@ struct mstat_report {
 
 	size_t processes, images, virt;
 	size_t summaries;	/* images recorded as summaries (heap state, no events) */
+	size_t hosts;		/* distinct BOOT ids (logs without one: one more) */
 	uint64_t allocs, frees, alloc_bytes, free_bytes;
 	uint64_t leaked_blocks, leaked_bytes, leaked_images;
 	size_t died, untraced_forks;

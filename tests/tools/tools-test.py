@@ -1220,6 +1220,66 @@ def case_merge(tmp):
     check("same log as" in r.stderr, "duplicates named")
 
 
+def case_hosts(tmp):
+    """Logs of two machines reported together: the same run's logs again
+    under another BOOT and HOST (same pids, starts and file names) are other
+    processes, and no parent link crosses from one boot to the other."""
+    static = prog("prog-static")
+    cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
+    p, one = run_json(tmp, "a", cmd)
+    if not check(one is not None, f"no JSON report: {p.stderr}"):
+        return
+    a, b = os.path.join(tmp, "a"), os.path.join(tmp, "b")
+    host = subprocess.run(["uname", "-n"], capture_output=True, text=True).stdout.rstrip("\n")
+    other = "other-" + host
+    os.mkdir(b)
+    for name in log_files(a):
+        lines = log_lines(os.path.join(a, name))
+        for i, l in enumerate(lines):
+            if l.startswith(b"# BOOT "):
+                lines[i] = b"# BOOT 00000000-1111-2222-3333-444444444444"
+            elif l.startswith(b"# HOST "):
+                lines[i] = b"# HOST " + other.encode()
+        with open(os.path.join(b, name), "wb") as f:
+            f.write(b"\n".join(lines))
+    check(one["totals"].get("hosts") == 1, f"one run: hosts {one['totals'].get('hosts')}")
+    check({im.get("host") for im in images(one)} == {host}, "one run: host is uname -n")
+    r = mstat("report", "--json", a, b)
+    if not check(r.returncode == 0, f"report of both: {r.returncode} {r.stderr}"):
+        return
+    two = json.loads(r.stdout)
+    check("same log as" not in r.stderr, f"no log taken for a duplicate: {r.stderr}")
+    check(two["totals"].get("hosts") == 2, f"hosts {two['totals'].get('hosts')}, want 2")
+    for k in ("processes", "images", "allocations", "untraced_parents"):
+        check(two["totals"][k] == 2 * one["totals"][k],
+              f"{k}: {two['totals'][k]}, want twice {one['totals'][k]}")
+    ids = by_id(two)
+    cross = [im["id"] for im in two["images"]
+             if im["parent"] is not None and ids[im["parent"]].get("host") != im.get("host")]
+    check(cross == [], f"parent links across the two boots: {cross}")
+    shape = lambda rep, h: sorted((im["relation"], im["virtual"], im["argv"][1:2] if "argv" in im else None)
+                                  for im in rep["images"] if im.get("host") == h)
+    check(shape(two, host) == shape(one, host) and shape(two, other) == shape(one, host),
+          "each boot has the tree of the one run")
+    t = mstat("report", a, b)
+    check(" on 2 hosts" in t.stdout.splitlines()[0], f"text header: {t.stdout.splitlines()[:1]}")
+    check(f" on {other}]" in t.stdout, "text names the host beside the commands")
+    # Logs of an older writer (no HOST, no BOOT) are one unnamed boot.
+    c = os.path.join(tmp, "c")
+    os.mkdir(c)
+    for name in log_files(a):
+        lines = [l for l in log_lines(os.path.join(a, name))
+                 if not l.startswith((b"# BOOT ", b"# HOST "))]
+        with open(os.path.join(c, name), "wb") as f:
+            f.write(b"\n".join(lines))
+    r = mstat("report", "--json", c)
+    old = json.loads(r.stdout) if r.returncode == 0 else None
+    if check(old, f"report of logs without BOOT: {r.stderr}"):
+        check(old["totals"].get("hosts") == 1 and old["totals"]["processes"] == one["totals"]["processes"],
+              f"without BOOT: {old['totals'].get('hosts')} hosts, {old['totals']['processes']} processes")
+        check({im.get("host") for im in old["images"]} == {None}, "without HOST: host null")
+
+
 def case_stream(tmp):
     """The seed's single stream (fd 1022): the same tree read from the
     stream and from per-process files gives the same figures."""
