@@ -1328,8 +1328,14 @@ def case_stream(tmp):
     with open(stream, "rb") as f:
         data = f.read()
     cut = os.path.join(tmp, "cut.log")
+    n = len(data) * 2 // 3
+    # Inside a line: a cut at a line's end inside a header reads as a
+    # process that ended there, which no reader can tell apart. Where that
+    # falls depends on the paths and pids in the headers.
+    while data[n - 1:n] == b"\n":
+        n -= 1
     with open(cut, "wb") as f:
-        f.write(data[:len(data) * 2 // 3])
+        f.write(data[:n])
     c = mstat("report", cut)
     check(c.returncode == 0, f"report of a cut stream: {c.stderr}")
     check("(pid " in c.stderr or "cut short" in c.stderr or "not closed" in c.stderr,
