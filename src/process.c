@@ -1091,6 +1091,7 @@ static void put_fini(void)
 	if (!__libc_single_threaded)
 		(void)mstat_proc_stat(0, NULL, NULL, &threads);
 	mstat_counters_get(&c);
+	int64_t slack = mstat_counters_peak_slack();
 	const struct {
 		const char *key;
 		int64_t v;
@@ -1103,6 +1104,7 @@ static void put_fini(void)
 		{ " peak_in_use=", c.peak_in_use },
 		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024 : -1 },
 		{ " threads=", threads > 1 ? (int64_t)threads : -1 },
+		{ " peak_slack=", slack > 0 ? slack : -1 },
 		{ " time=", (int64_t)mstat_clock_ns(CLOCK_MONOTONIC) },	/* the image's end */
 	};
 
