@@ -55,7 +55,9 @@ struct tstate {
 	uint16_t vfork_mark;	/* where vfork_pid's SPAWN entry starts in pend */
 	int32_t vfork_pid;	/* a vfork child with an entry pended, 0 none */
 	uint32_t lost;
-	char pend[244];		/* entries made by signal handlers meanwhile */
+	uint8_t in_sum;		/* holds a summary shard's lock (summary.inc) */
+	uint8_t held_sh;	/* a realloc holds shard held_sh - 1 */
+	char pend[242];		/* entries made by signal handlers meanwhile */
 };
 static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
 
@@ -1244,11 +1246,21 @@ void mstat_log_stacks_forget(void)
 	stab_next_id = 1;
 }
 
+bool mstat_log_hold_realloc(const void *old)
+{
+	struct tstate *t = &tls;
+
+	if (SUM.mode && mstat_log_on && !__libc_single_threaded && !nested(t) && !t->in_sum &&
+	    SUM.body && sum_hold(old))
+		return true;
+	return mstat_log_hold();
+}
+
 bool mstat_log_hold(void)
 {
 	struct tstate *t = &tls;
 
-	if (!mstat_log_on || __libc_single_threaded || nested(t))
+	if (!mstat_log_on || __libc_single_threaded || nested(t) || t->in_sum)
 		return false;
 	writer_enter(t);	/* threaded and not nested: locks, depth 0 -> 1 */
 	return true;
@@ -1261,6 +1273,10 @@ void mstat_log_unhold(bool held)
 
 	if (!held)
 		return;
+	if (t->held_sh) {
+		sum_unhold(t);
+		return;
+	}
 	err = errno;
 	writer_leave(t, 1);	/* as writer_enter() returned in hold */
 	errno = err;
@@ -1443,6 +1459,8 @@ void mstat_log_forget_in_child(void)
 	t->pend_len = 0;
 	t->vfork_pid = 0;
 	t->lost = 0;
+	t->in_sum = 0;
+	t->held_sh = 0;
 	if (W.kind == MSTAT_SINK_FILE) {
 		/* The descriptor (and a window madvise could not keep out)
 		 * are copies; closing them leaves the parent's file alone. */

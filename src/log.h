@@ -71,6 +71,9 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
  * keeps the log in allocator order; munmap and mremap likewise.
  * Returns whether it holds. */
 bool mstat_log_hold(void);
+/* The same for realloc's old block; in summary mode with threads it holds
+ * only that block's shard. */
+bool mstat_log_hold_realloc(const void *old);
 void mstat_log_unhold(bool held);
 
 /* Writer control for the lifecycle code (process.c); all take the writer

@@ -158,7 +158,7 @@ EXPORT void *realloc(void *old, size_t size)
 	 * waits for the writer. Sampling goes by the size asked for. */
 	if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_log_on && mstat_stack_want(size))
 		nframes = capture(frames);
-	held = mstat_log_hold();
+	held = mstat_log_hold_realloc(old);
 	p = __libc_realloc(old, size);
 	if (!p) {
 		/* Failed: old stays live, nothing happened. */

@@ -98,7 +98,7 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 	if (!v)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < s.nslots; i++) {
-		const unsigned char *p = s.slots + i * MSTAT_SUMMARY_SLOT;
+		const unsigned char *p = mstat_summary_slot(&s, i);
 
 		if ((v[n].addr = mstat_summary_u64(p)) == 0)
 			continue;

@@ -814,7 +814,7 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	for (const char *q = buf, *e = buf + im->summary_end; (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		im->summary_nl++;
 	for (uint64_t i = 0; i < m->nslots && !s->err; i++) {
-		const unsigned char *p = m->slots + i * MSTAT_SUMMARY_SLOT;
+		const unsigned char *p = mstat_summary_slot(m, i);
 		uint64_t addr = mstat_summary_u64(p), usable = mstat_summary_u64(p + 8);
 		uint64_t req = mstat_summary_u64(p + 16);
 		struct mstat_block old;

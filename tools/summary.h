@@ -15,13 +15,21 @@
 #define MSTAT_SUMMARY_SLOT 24u	/* addr, usable, requested */
 #define MSTAT_SUMMARY_BIN 32u	/* start, in use at start, max, resident */
 
+#define MSTAT_SUMMARY_TABS 65	/* the superblock's table, or up to 64 shards' */
+
 struct mstat_summary {
 	uint64_t off, len;		/* the body in the file */
+	unsigned version;
+	unsigned ntabs;			/* live-block tables (shards, with threads) */
+	struct {
+		const unsigned char *slots;
+		uint64_t nslots;
+	} tabs[MSTAT_SUMMARY_TABS];
 	uint64_t ctr[6];		/* allocations allocated deallocations deallocated in_use peak */
 	uint64_t lost;			/* events the body could not hold */
 	uint64_t unknown_frees, unknown_bytes;	/* of blocks it never had */
-	const unsigned char *slots;	/* the live-block table */
-	uint64_t nslots;
+	uint64_t nslots;		/* in all tables (mstat_summary_slot) */
+	unsigned threads;		/* thread counter slots added to ctr */
 	const unsigned char *bins;	/* the timeline */
 	unsigned nbins;
 	uint64_t bin_ns;		/* a bin's width */
@@ -39,6 +47,16 @@ static inline uint64_t mstat_summary_u64(const unsigned char *p)
 
 	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+/* Slot i < nslots of the tables taken one after the other. */
+static inline const unsigned char *mstat_summary_slot(const struct mstat_summary *s, uint64_t i)
+{
+	unsigned t = 0;
+
+	while (i >= s->tabs[t].nslots)
+		i -= s->tabs[t++].nslots;
+	return s->tabs[t].slots + i * MSTAT_SUMMARY_SLOT;
 }
 
 #endif

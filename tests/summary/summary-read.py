@@ -48,23 +48,58 @@ def decode(path):
     if sb[:8] != b"\0MSSUM01":
         raise Bad("no body magic at %d" % base)
     ver, pgsz, table, tl, bin_ns, body_len, unk_n, unk_b = struct.unpack_from("<II6Q", sb, 8)
-    ctr = struct.unpack_from("<6Q", sb, 64)
+    if ver not in (1, 2) or pgsz != PAGE:
+        raise Bad("body version %d, page size %d" % (ver, pgsz))
+    ctr = list(struct.unpack_from("<6Q", sb, 64))
     lost, live_n = struct.unpack_from("<2Q", sb, 112)
-    hist_n = struct.unpack_from("<64Q", sb, 128)
-    hist_b = struct.unpack_from("<64Q", sb, 128 + 512)
+    hist_n = list(struct.unpack_from("<64Q", sb, 128))
+    hist_b = list(struct.unpack_from("<64Q", sb, 128 + 512))
+    tables = [table]
+    shards = threads = 0
+    if ver == 2:
+        # With threads: per-thread counts and per-shard tables, added up.
+        shards, threads = struct.unpack_from("<2Q", sb, 1152)
+    if threads:
+        off, n = (threads >> 32) * 64, threads & 0xffffffff
+        if base + off + 64 * n > len(data):
+            raise Bad("thread counters beyond the end")
+        for i in range(n):
+            c = struct.unpack_from("<5Q", data, base + off + 64 * i)
+            for k in range(5):
+                ctr[k] = (ctr[k] + c[k]) % (1 << 64)
+        if struct.unpack("<q", struct.pack("<Q", ctr[5]))[0] < struct.unpack("<q", struct.pack("<Q", ctr[4]))[0]:
+            ctr[5] = ctr[4]
+    if shards:
+        off, n = (shards >> 32) * 64, shards & 0xffffffff
+        if n > 64 or base + off + 1088 * n > len(data):
+            raise Bad("shards beyond the end")
+        tables = []
+        for k in range(n):
+            h = base + off + 1088 * k
+            t, _live, un, ub = struct.unpack_from("<4Q", data, h)
+            tables.append(t)
+            unk_n += un
+            unk_b += ub
+            hn = struct.unpack_from("<64Q", data, h + 64)
+            hb = struct.unpack_from("<64Q", data, h + 576)
+            hist_n = [a + b for a, b in zip(hist_n, hn)]
+            hist_b = [a + b for a, b in zip(hist_b, hb)]
     out["counters"] = {k: (v - (1 << 64) if v >= 1 << 63 else v) for k, v in zip(CTR, ctr)}
     out["unknown_frees"] = {"count": unk_n, "bytes": unk_b}
     out["lost"] = lost
     out["histogram"] = [{"log2": k, "calls": n, "bytes": b}
                         for k, (n, b) in enumerate(zip(hist_n, hist_b)) if n]
-    toff, bits = (table >> 32) * 64, table & 0xff
-    if bits > 40 or base + toff + (24 << bits) > len(data):
-        raise Bad("table (%d slots at +%d) beyond the end" % (1 << bits, toff))
     live = {}
-    tab = data[base + toff:base + toff + (24 << bits)]
-    for a, u, r in struct.iter_unpack("<3Q", tab):
-        if a:
-            live[a] = (u, r)	# a slot being shifted may appear twice, alike
+    nslots = 0
+    for table in tables:
+        toff, bits = (table >> 32) * 64, table & 0xff
+        if bits > 40 or base + toff + (24 << bits) > len(data):
+            raise Bad("table (%d slots at +%d) beyond the end" % (1 << bits, toff))
+        nslots += 1 << bits
+        tab = data[base + toff:base + toff + (24 << bits)]
+        for a, u, r in struct.iter_unpack("<3Q", tab):
+            if a:
+                live[a] = (u, r)	# a slot being shifted may appear twice, alike
     out["live"] = [{"addr": a, "usable": u, "requested": r} for a, (u, r) in sorted(live.items())]
     n, shift, caplog, tloff = tl & 0xffff, (tl >> 16) & 0xff, (tl >> 24) & 0xff, (tl >> 32) * 64
     if caplog > 16 or n > 1 << caplog or base + tloff + 32 * n > len(data):
@@ -74,7 +109,8 @@ def decode(path):
         {"start": s, "in_use_start": i - (1 << 64) if i >= 1 << 63 else i,
          "max": m - (1 << 64) if m >= 1 << 63 else m, "rss": r}
         for s, i, m, r in struct.iter_unpack("<QqqQ", bins)]}
-    out["body"] = {"offset": base, "length": body_len, "table_slots": 1 << bits}
+    out["body"] = {"offset": base, "length": body_len, "table_slots": nslots,
+                   "shards": len(tables) if shards else 0}
     return out
 
 

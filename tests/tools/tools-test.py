@@ -2066,6 +2066,64 @@ def parity(tmp, name, cmd, exact=True, cwd_of=None):
     return ev, su
 
 
+def case_summary_threads(tmp):
+    """Threads record into shards: the same calls, frees and leaks as the
+    event log, whatever the interleaving; a run killed while four threads
+    allocate leaves a body whose shards hold every live block."""
+    n, ops, leak = 4, 100000, 10
+    reps = {}
+    for mode in ("events", "summary"):
+        p, reps[mode] = run_json(tmp, f"mt-{mode}", [prog("prog-mt"), str(n), str(ops), str(leak)],
+                                 extra_env={"MALLOC_STAT_MODE": mode})
+        if not check(p.returncode == 0 and reps[mode] is not None and
+                     f"leaks {n * leak} blocks" in p.stdout,
+                     f"prog-mt {mode}: exit {p.returncode}, {p.stdout!r} {p.stderr[-300:]}"):
+            return
+    ev, su = reps["events"]["totals"], reps["summary"]["totals"]
+    for k in ("processes", "images", "allocations", "frees", "leaked_blocks"):
+        check(ev[k] == su[k], f"threads: {k}: events {ev[k]}, summary {su[k]}")
+    # realloc's usable size depends on the neighbours other threads freed
+    # (and the few blocks of the threads' start that live on, by a word).
+    for k, tol in (("allocated", 1000), ("freed", 1000), ("leaked_bytes", 100)):
+        check(abs(ev[k] - su[k]) <= ev[k] / tol, f"threads: {k}: events {ev[k]}, summary {su[k]}")
+    check(su["leaked_blocks"] >= n * leak, f"threads: {su['leaked_blocks']} leaked blocks")
+    im = [i for i in images(reps["summary"]) if "prog-mt" in i.get("command", "")]
+    if check(len(im) == 1, f"threads: {len(im)} prog-mt images"):
+        check(im[0]["peak"] >= su["leaked_bytes"], f"threads: peak {im[0]['peak']}")
+    # Killed with the world running: the body is readable and whole.
+    d = os.path.join(tmp, "mt-kill")
+    script = f"{prog('prog-mt')} {n} 100000000 0 & p=$!; sleep 1; kill -9 $p; wait $p; exit 0"
+    p = mstat("run", "-o", d + "/", "--summary", "--", "sh", "-c", script)
+    check(p.returncode == 0, f"killed prog-mt: run exit {p.returncode}: {p.stderr[-300:]}")
+    reader = os.path.join(SRC, "tests", "summary", "summary-read.py")
+    r = subprocess.run([sys.executable, reader, "--json"] +
+                       [os.path.join(d, f) for f in os.listdir(d) if ".nolog" not in f],
+                       capture_output=True, text=True)
+    if not check(r.returncode == 0, f"killed prog-mt: decoder: {r.stderr[-300:]}"):
+        return
+    killed = [o for o in json.loads(r.stdout) if o["header"].get("EXE", "").endswith("/prog-mt")]
+    if not check(len(killed) == 1 and not any(e.startswith("FINI") for e in killed[0]["entries"]),
+                 f"killed prog-mt: {len(killed)} files, or FINI"):
+        return
+    o = killed[0]
+    c = o["counters"]
+    live = len(o["live"])
+    live_bytes = sum(b["usable"] for b in o["live"])
+    check(o["body"]["shards"] == 16, f"killed prog-mt: {o['body']['shards']} shards")
+    check(c["allocations"] > 100000, f"killed prog-mt: only {c['allocations']} allocations")
+    # Each thread may be inside one call: counted, not yet in its shard.
+    check(abs(c["allocations"] - c["deallocations"] - live) <= 2 * n,
+          f"killed prog-mt: {c['allocations']} - {c['deallocations']} allocations vs {live} live")
+    check(abs(c["in_use"] - live_bytes) <= 2 * n * 2048,
+          f"killed prog-mt: in_use {c['in_use']} vs {live_bytes} bytes live")
+    check(o["unknown_frees"]["count"] <= n, f"killed prog-mt: {o['unknown_frees']} unknown frees")
+    r = mstat("report", "--json", d)
+    if check(r.returncode == 0, f"killed prog-mt: report exit {r.returncode}: {r.stderr[-300:]}"):
+        t = json.loads(r.stdout)["totals"]
+        check(t["died"] >= 1 and t["leaked_blocks"] >= live - 2 * n,
+              f"killed prog-mt: report died {t['died']}, leaked {t['leaked_blocks']} of {live}")
+
+
 def case_summary_parity(tmp):
     static = prog("prog-static")
     cmd = [prog("prog-tree"), "root"] + ([static] if os.path.exists(static) else [])
