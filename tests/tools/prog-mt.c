@@ -4,7 +4,9 @@
  * (default 4) each run OPS rounds (default 200000) over a working set of
  * 256 slots (malloc, calloc, realloc that moves or stays, free), hand one
  * block in eight to the next worker, which frees it (cross-thread frees),
- * and leave LEAK blocks of 777 bytes each allocated at the end. The calls,
+ * map and unmap 64 KiB every 512 rounds (entries of the text part, written
+ * in the writer while other threads allocate), and leave LEAK blocks of
+ * 777 bytes each allocated at the end. The calls,
  * requested sizes and the leaks are the same in every run; so are the
  * usable sizes glibc gives them. Prints the expected leaks.
  *
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define SLOTS 256
 #define RING 4096u
@@ -91,6 +94,15 @@ static void *work(void *arg)
 		}
 		if ((i & 63) == 0)
 			drain(me, 0);
+		if ((i & 511) == 0) {
+			void *m = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m == MAP_FAILED)
+				abort();
+			memset(m, 2, 4096);
+			munmap(m, 65536);
+		}
 	}
 	for (unsigned k = 0; k < SLOTS; k++)
 		free(slot[k]);
