@@ -535,21 +535,30 @@ static __thread struct {
 	uint64_t off;	/* the log's position when the fork began */
 	uint64_t boot;	/* CLOCK_BOOTTIME just before the fork */
 	bool drained;	/* captures held off (mstat_forking) */
+	bool mid_capture;	/* a handler's fork, its thread inside the unwinder */
 } fork_at[FORK_NEST];
 static __thread uint64_t fork_off;	/* for the parent's FORK entry */
 
 int mstat_forking, mstat_capturing;
+__thread int mstat_capture_own __attribute__((tls_model("initial-exec")));
 
-/* Until no other thread is inside the unwinder (see mstat_capture_enter);
- * bounded, for a capture that waits on the loader lock of a thread stuck
- * in a handler that ran before ours. */
-static void captures_drain(void)
+/* Until no other thread is inside the unwinder (see mstat_capture_enter).
+ * Bounded (a few ms): a capture may wait on the loader lock of a thread
+ * stuck in a handler that ran before ours, or belong to a thread that is
+ * itself in a signal handler's fork, waiting for this one. Whether none is
+ * left: if some are, the child takes no stacks (the loader's lock may be
+ * held for good there). */
+static bool captures_drain(void)
 {
 	struct timespec pause = { 0, 20000 };
 
 	__atomic_add_fetch(&mstat_forking, 1, __ATOMIC_SEQ_CST);
-	for (int i = 0; i < 10000 && __atomic_load_n(&mstat_capturing, __ATOMIC_ACQUIRE) > 0; i++)
+	for (int i = 0; i < 200; i++) {
+		if (__atomic_load_n(&mstat_capturing, __ATOMIC_ACQUIRE) <= mstat_capture_own)
+			return true;
 		nanosleep(&pause, NULL);
+	}
+	return false;
 }
 
 static void atfork_prepare(void)
@@ -558,6 +567,7 @@ static void atfork_prepare(void)
 
 	fork_at[d].off = 0;
 	fork_at[d].boot = 0;
+	fork_at[d].mid_capture = false;
 	/* A fork child forking before its first event (a shell's subshell
 	 * running a pipeline): its own log first, for its children to name;
 	 * they would otherwise take its identity. */
@@ -572,8 +582,9 @@ static void atfork_prepare(void)
 	bool lock = !mstat_log_nested();
 
 	fork_at[d].drained = mstat_stack_depth && lock && !__libc_single_threaded;
-	if (fork_at[d].drained)
-		captures_drain();
+	fork_at[d].mid_capture = mstat_capture_own > 0;
+	if (fork_at[d].drained && !captures_drain())
+		fork_at[d].mid_capture = true;
 
 	if (lock)
 		mstat_log_lock();
@@ -668,7 +679,12 @@ static void atfork_child(void)
 
 	/* One thread now, and none inside the unwinder. */
 	mstat_forking = 0;
-	mstat_capturing = 0;
+	mstat_capturing = mstat_capture_own;	/* this thread's, resumed after the handler */
+	/* Forked by a signal handler from inside a capture, or while another
+	 * thread's went on too long: the loader's lock may be held for good
+	 * in this child; it records no stacks. */
+	if (fork_at[d].mid_capture)
+		mstat_stack_depth = 0;
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)

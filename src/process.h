@@ -65,21 +65,31 @@ void mstat_proc_spawned(int pid, int err, const char *path, char *const envp[]);
  * (they must not wait: that thread may hold a stdio lock fork wants).
  */
 extern int mstat_forking, mstat_capturing;
+/* This thread's captures under way: a fork from a signal handler that
+ * interrupted one must not wait for it (it cannot end before the handler). */
+extern __thread int mstat_capture_own __attribute__((tls_model("initial-exec")));
 
 static inline bool mstat_capture_enter(void)
 {
 	if (__atomic_load_n(&mstat_forking, __ATOMIC_RELAXED))
 		return false;
+	/* Own first: a handler's fork never counts this thread as another. */
+	mstat_capture_own++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&mstat_capturing, 1, __ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&mstat_forking, __ATOMIC_SEQ_CST))
 		return true;
 	__atomic_sub_fetch(&mstat_capturing, 1, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	mstat_capture_own--;
 	return false;
 }
 
 static inline void mstat_capture_leave(void)
 {
 	__atomic_sub_fetch(&mstat_capturing, 1, __ATOMIC_RELEASE);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	mstat_capture_own--;
 }
 
 /* A fork made by the program: the parent logs the child. */

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * Forks from a signal handler while the interrupted thread allocates, with
+ * a second thread alive (so a fork waits for the stack captures of other
+ * threads). With stacks on, many of the signals land while this thread is
+ * inside a capture of its own, which cannot end before the handler does:
+ * the fork must not wait for it. Prints how many forks it made.
+ *
+ *   prog-forkcap [FORKS]
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t forks;
+
+static void *idle(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void on_alarm(int sig)
+{
+	pid_t p = fork();
+
+	(void)sig;
+	if (p == 0)
+		_exit(0);
+	if (p > 0) {
+		forks++;
+		while (waitpid(p, NULL, 0) < 0)
+			;	/* EINTR: a nested signal's fork */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int target = argc > 1 ? atoi(argv[1]) : 200;
+	struct itimerval it = { { 0, 5000 }, { 0, 5000 } };
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, idle, NULL))
+		return 1;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (forks < target)
+		free(malloc(100));
+	it = (struct itimerval){ { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("forks %d\n", (int)forks);
+	return 0;
+}
