@@ -25,6 +25,7 @@
 
 struct blk {
 	uint64_t addr, usable, req;
+	uint64_t at;		/* its place in the body's walk */
 };
 
 static int by_size(const void *a, const void *b)
@@ -40,7 +41,9 @@ static int by_addr(const void *a, const void *b)
 {
 	const struct blk *x = a, *y = b;
 
-	return (x->addr > y->addr) - (x->addr < y->addr);
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (x->at > y->at) - (x->at < y->at);
 }
 
 /* The text part's header lines, up to the first entry, printed and read
@@ -94,19 +97,21 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 	if (s.lost)
 		printf("  events not recorded: %" PRIu64 "\n", s.lost);
 
-	v = malloc((s.nslots ? s.nslots : 1) * sizeof(*v));
+	struct mstat_summary_walk w = { 0 };
+	uint64_t e[3];
+
+	v = malloc((s.nslots + s.nlist + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (uint64_t i = 0; i < s.nslots; i++) {
-		const unsigned char *p = mstat_summary_slot(&s, i);
-
-		if ((v[n].addr = mstat_summary_u64(p)) == 0)
-			continue;
-		v[n].usable = mstat_summary_u64(p + 8);
-		v[n].req = mstat_summary_u64(p + 16);
+	while (mstat_summary_next(&s, &w, e)) {
+		v[n].addr = e[0];
+		v[n].usable = e[1];
+		v[n].req = e[2];
+		v[n].at = n;
 		n++;
 	}
-	/* A block caught moving between two slots shows twice, alike. */
+	/* A block caught moving between two slots shows twice, alike; one
+	 * resized since the list was packed, the table's first. */
 	qsort(v, n, sizeof(*v), by_addr);
 	uint64_t m = 0;
 
@@ -117,8 +122,8 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 	for (uint64_t i = 0; i < n; i++)
 		bytes += v[i].usable;
 	qsort(v, n, sizeof(*v), by_size);
-	printf("\nLive blocks: %" PRIu64 ", %s (table of %" PRIu64 " slots)%s\n", n,
-	       mstat_bytes(b1, (int64_t)bytes), s.nslots,
+	printf("\nLive blocks: %" PRIu64 ", %s (table of %" PRIu64 " slots, %" PRIu64 " packed)%s\n", n,
+	       mstat_bytes(b1, (int64_t)bytes), s.nslots, s.nlist,
 	       !all && n > TOP_BLOCKS ? "; the largest:" : "");
 	for (uint64_t i = 0; i < n && (all || i < TOP_BLOCKS); i++)
 		printf("  0x%012" PRIx64 "  %10" PRIu64 " usable  %10" PRIu64 " requested\n",

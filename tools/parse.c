@@ -813,29 +813,27 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	im->summary_end = m->off + m->len;
 	for (const char *q = buf, *e = buf + im->summary_end; (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		im->summary_nl++;
-	for (uint64_t i = 0; i < m->nslots && !s->err; i++) {
-		const unsigned char *p = mstat_summary_slot(m, i);
-		uint64_t addr = mstat_summary_u64(p), usable = mstat_summary_u64(p + 8);
-		uint64_t req = mstat_summary_u64(p + 16);
+	struct mstat_summary_walk w = { 0 };
+	uint64_t b[3];
+
+	while (mstat_summary_next(m, &w, b)) {
 		struct mstat_block old;
 		int r;
 
-		if (!addr)
-			continue;
-		if (usable > SIZE_MAX_PLAUSIBLE || req > SIZE_MAX_PLAUSIBLE) {
+		if (b[1] > SIZE_MAX_PLAUSIBLE || b[2] > SIZE_MAX_PLAUSIBLE) {
 			mstat_diag_add(&im->diag, 2, "implausible live block in the summary skipped");
 			continue;
 		}
-		r = mstat_blocks_put(s->tab, addr, usable, req, &old);
+		if (mstat_blocks_find(s->tab, b[0]))
+			continue;	/* caught moving, or resized since packed */
+		r = mstat_blocks_put(s->tab, b[0], b[1], b[2], &old);
 		if (r < 0) {
 			s->err = r;
 			return;
 		}
-		if (r)	/* a block caught moving between two slots */
-			continue;
 		im->live_blocks++;
-		im->live_bytes += usable;
-		im->live_req += req;
+		im->live_bytes += b[1];
+		im->live_req += b[2];
 	}
 	im->allocs = m->ctr[0];
 	im->alloc_bytes = m->ctr[1];

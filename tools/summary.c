@@ -20,6 +20,9 @@
 #define THREADS_MAX 65536u
 #define TL_CAPLOG_MAX 16u
 #define TAB_BITS_MAX 40u
+#define LIST_OFF 1168u		/* version 3: the packed list's words */
+#define LIST_GROUP 64u
+#define GROUP_LEN 24u		/* first address, data offset, freed bits */
 
 /* The reason into why; the value to return. */
 #define BAD(...) (snprintf(why, cap, __VA_ARGS__), -EINVAL)
@@ -84,6 +87,124 @@ static int threads_read(struct mstat_summary *s, const unsigned char *b, char *w
 	return 0;
 }
 
+/* A LEB128 number at *p before end: 0, or -1 past end or past 64 bits. */
+static int varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned sh = 0;; sh += 7) {
+		unsigned c;
+
+		if (*p >= end || sh > 63)
+			return -1;
+		c = *(*p)++;
+		if (sh == 63 && c > 1)
+			return -1;
+		x |= (uint64_t)(c & 0x7f) << sh;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+}
+
+/* A packed entry at *p before end into b (address, usable, requested);
+ * b[0] holds the one before, or the group's address for its first. 0, or
+ * -1 for an entry that runs past end or is impossible. */
+static int entry(const unsigned char **p, const unsigned char *end, bool first, uint64_t b[3])
+{
+	uint64_t d = 0, z, h;
+
+	if (!first && (varint(p, end, &d) < 0 || d == 0 || b[0] + d < b[0]))
+		return -1;
+	if (varint(p, end, &b[1]) < 0 || varint(p, end, &z) < 0)
+		return -1;
+	h = z >> 1;	/* zigzag: usable - requested */
+	if (z & 1 ? h >= UINT64_MAX - b[1] : h > b[1])
+		return -1;
+	b[0] += d;
+	b[2] = z & 1 ? b[1] + h + 1 : b[1] - h;
+	return 0;
+}
+
+static uint64_t group_end(const struct mstat_summary *s, uint64_t g)
+{
+	return (g + 1) * LIST_GROUP < s->nlist ? mstat_summary_u64(s->groups + (g + 1) * GROUP_LEN + 8) :
+		s->list_len;
+}
+
+/* Version 3's list: every group where the one before ends, every entry
+ * inside its group, addresses rising. */
+static int list_check(struct mstat_summary *s, const unsigned char *b, char *why, size_t cap)
+{
+	uint64_t n = mstat_summary_u64(b + LIST_OFF), idx = mstat_summary_u64(b + LIST_OFF + 8);
+	uint64_t doff = mstat_summary_u64(b + LIST_OFF + 16), dlen = mstat_summary_u64(b + LIST_OFF + 24);
+	uint64_t groups = n / LIST_GROUP + (n % LIST_GROUP != 0), at = 0, last = 0;
+
+	if (groups > s->len / GROUP_LEN || idx < SB2_LEN || idx > s->len - groups * GROUP_LEN ||
+	    doff < SB2_LEN || doff > s->len || dlen > s->len - doff)
+		return BAD("packed list (%" PRIu64 " blocks, %" PRIu64 " bytes at +%" PRIu64
+			   ") outside the body", n, dlen, doff);
+	s->groups = b + idx;
+	s->list = b + doff;
+	s->nlist = n;
+	s->list_len = dlen;
+	for (uint64_t g = 0; g < groups; g++) {
+		const unsigned char *gp = s->groups + g * GROUP_LEN, *p, *e;
+		uint64_t cnt = n - g * LIST_GROUP < LIST_GROUP ? n - g * LIST_GROUP : LIST_GROUP;
+		uint64_t blk[3] = { mstat_summary_u64(gp) }, end = group_end(s, g);
+		uint64_t freed = mstat_summary_u64(gp + 16);
+
+		if (mstat_summary_u64(gp + 8) != at || end < at || end > dlen || blk[0] <= last ||
+		    (cnt < LIST_GROUP && freed >> cnt))
+			return BAD("packed list: group %" PRIu64 " of %" PRIu64 " impossible", g, groups);
+		p = s->list + at;
+		e = s->list + end;
+		for (uint64_t k = 0; k < cnt; k++)
+			if (entry(&p, e, k == 0, blk) < 0)
+				return BAD("packed list: entry %" PRIu64 " of group %" PRIu64
+					   " damaged", k, g);
+		if (p != e)
+			return BAD("packed list: %zu bytes left in group %" PRIu64, (size_t)(e - p), g);
+		at = end;
+		last = blk[0];
+	}
+	if (at != dlen)
+		return BAD("packed list: %" PRIu64 " bytes after its last group", dlen - at);
+	return 0;
+}
+
+bool mstat_summary_next(const struct mstat_summary *s, struct mstat_summary_walk *w, uint64_t b[3])
+{
+	while (w->slot < s->nslots) {
+		const unsigned char *p = mstat_summary_slot(s, w->slot++);
+
+		if ((b[0] = mstat_summary_u64(p))) {
+			b[1] = mstat_summary_u64(p + 8);
+			b[2] = mstat_summary_u64(p + 16);
+			return true;
+		}
+	}
+	while (w->entry < s->nlist) {
+		uint64_t g = w->entry / LIST_GROUP, k = w->entry % LIST_GROUP;
+		const unsigned char *gp = s->groups + g * GROUP_LEN;
+
+		if (k == 0) {
+			w->p = s->list + mstat_summary_u64(gp + 8);
+			w->addr = mstat_summary_u64(gp);
+		}
+		b[0] = w->addr;
+		if (entry(&w->p, s->list + group_end(s, g), k == 0, b) < 0)
+			break;	/* not after list_check */
+		w->addr = b[0];
+		w->entry++;
+		if (!(mstat_summary_u64(gp + 16) >> k & 1))
+			return true;
+	}
+	w->entry = s->nlist;
+	return false;
+}
+
 int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_summary *s,
 		       char *why, size_t cap)
 {
@@ -99,7 +220,7 @@ int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_
 	if (memcmp(b, SB_MAGIC, 8))
 		return BAD("no summary body at byte %" PRIu64 " (%" PRIu64 ": not a page of this file)", off, page);
 	word = mstat_summary_u64(b + 8);
-	if (word >> 32 != MSTAT_SUMMARY_PAGE || ((word & 0xffffffff) != 1 && (word & 0xffffffff) != 2))
+	if (word >> 32 != MSTAT_SUMMARY_PAGE || (word & 0xffffffff) < 1 || (word & 0xffffffff) > 3)
 		return BAD("summary body version %" PRIu64 ", page size %" PRIu64 ": not supported",
 			   word & 0xffffffff, word >> 32);
 	s->version = (unsigned)(word & 0xffffffff);
@@ -136,5 +257,5 @@ int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_
 	s->bins = b + tloff;
 	s->nbins = (unsigned)n;
 	s->bin_ns <<= shift;
-	return 0;
+	return s->version == 3 ? list_check(s, b, why, cap) : 0;
 }

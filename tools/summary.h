@@ -8,6 +8,7 @@
 #ifndef MSTAT_SUMMARY_H
 #define MSTAT_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,9 @@ struct mstat_summary {
 	uint64_t lost;			/* events the body could not hold */
 	uint64_t unknown_frees, unknown_bytes;	/* of blocks it never had */
 	uint64_t nslots;		/* in all tables (mstat_summary_slot) */
+	const unsigned char *groups;	/* version 3: the packed list's groups */
+	const unsigned char *list;	/* and its entries' bytes */
+	uint64_t nlist, list_len;
 	unsigned threads;		/* thread counter slots added to ctr */
 	const unsigned char *bins;	/* the timeline */
 	unsigned nbins;
@@ -40,6 +44,19 @@ struct mstat_summary {
  * with the reason in why. */
 int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_summary *s,
 		       char *why, size_t cap);
+
+/* A walk over the live blocks of a body that mstat_summary_read took. */
+struct mstat_summary_walk {
+	uint64_t slot, entry;
+	const unsigned char *p;
+	uint64_t addr;
+};
+
+/* The next live block into b (address, usable, requested): the tables',
+ * then the packed list's not freed since. false after the last. A block
+ * may come twice: caught moving between two slots, or resized in place
+ * since it was packed (the table's first). Start from a zeroed walk. */
+bool mstat_summary_next(const struct mstat_summary *s, struct mstat_summary_walk *w, uint64_t b[3]);
 
 static inline uint64_t mstat_summary_u64(const unsigned char *p)
 {

@@ -48,15 +48,17 @@ def decode(path):
     if sb[:8] != b"\0MSSUM01":
         raise Bad("no body magic at %d" % base)
     ver, pgsz, table, tl, bin_ns, body_len, unk_n, unk_b = struct.unpack_from("<II6Q", sb, 8)
-    if ver not in (1, 2) or pgsz != PAGE:
+    if ver not in (1, 2, 3) or pgsz != PAGE:
         raise Bad("body version %d, page size %d" % (ver, pgsz))
+    if base + body_len > len(data):
+        raise Bad("body of %d bytes beyond the end" % body_len)
     ctr = list(struct.unpack_from("<6Q", sb, 64))
     lost, live_n = struct.unpack_from("<2Q", sb, 112)
     hist_n = list(struct.unpack_from("<64Q", sb, 128))
     hist_b = list(struct.unpack_from("<64Q", sb, 128 + 512))
     tables = [table]
     shards = threads = 0
-    if ver == 2:
+    if ver >= 2:
         # With threads: per-thread counts and per-shard tables, added up.
         shards, threads = struct.unpack_from("<2Q", sb, 1152)
     if threads:
@@ -100,6 +102,10 @@ def decode(path):
         for a, u, r in struct.iter_unpack("<3Q", tab):
             if a:
                 live[a] = (u, r)	# a slot being shifted may appear twice, alike
+    packed = packed_list(data[base:base + body_len]) if ver == 3 else []
+    for a, u, r, freed in packed:
+        if not freed:
+            live.setdefault(a, (u, r))	# one resized since is in the table too
     out["live"] = [{"addr": a, "usable": u, "requested": r} for a, (u, r) in sorted(live.items())]
     n, shift, caplog, tloff = tl & 0xffff, (tl >> 16) & 0xff, (tl >> 24) & 0xff, (tl >> 32) * 64
     if caplog > 16 or n > 1 << caplog or base + tloff + 32 * n > len(data):
@@ -109,15 +115,68 @@ def decode(path):
         {"start": s, "in_use_start": i - (1 << 64) if i >= 1 << 63 else i,
          "max": m - (1 << 64) if m >= 1 << 63 else m, "rss": r}
         for s, i, m, r in struct.iter_unpack("<QqqQ", bins)]}
-    out["body"] = {"offset": base, "length": body_len, "table_slots": nslots,
+    out["body"] = {"offset": base, "length": body_len, "version": ver, "table_slots": nslots,
+                   "packed": len(packed), "packed_freed": sum(p[3] for p in packed),
                    "shards": len(tables) if shards else 0}
+    return out
+
+
+def varint(body, i, end):
+    v = s = 0
+    while True:
+        if i >= end or s > 63:
+            raise Bad("packed list: an entry runs past its group")
+        c = body[i]
+        i += 1
+        v |= (c & 0x7f) << s
+        s += 7
+        if not c & 0x80:
+            if v >> 64:
+                raise Bad("packed list: a number beyond 64 bits")
+            return v, i
+
+
+def packed_list(body):
+    """Version 3: the blocks packed at the last rebuild, as (address,
+    usable, requested, freed since) (doc/summary-format.md)."""
+    n, idx, doff, dlen = struct.unpack_from("<4Q", body, 1168)
+    groups = (n + 63) // 64
+    if (idx < 1216 or idx + 24 * groups > len(body) or doff < 1216 or doff + dlen > len(body)):
+        raise Bad("packed list (%d blocks, groups at +%d, %d bytes at +%d) outside the body"
+                  % (n, idx, dlen, doff))
+    out, at, prev = [], 0, 0
+    for g in range(groups):
+        addr, off, freed = struct.unpack_from("<3Q", body, idx + 24 * g)
+        cnt = min(64, n - 64 * g)
+        end = struct.unpack_from("<Q", body, idx + 24 * g + 32)[0] if g + 1 < groups else dlen
+        if off != at or end > dlen or addr <= prev or freed >> cnt:
+            raise Bad("packed list: group %d impossible" % g)
+        i, stop = doff + off, doff + end
+        for k in range(cnt):
+            if k:
+                d, i = varint(body, i, stop)
+                if not d:
+                    raise Bad("packed list: group %d out of order" % g)
+                addr += d
+            u, i = varint(body, i, stop)
+            z, i = varint(body, i, stop)
+            r = u - ((z >> 1) ^ -(z & 1))
+            if addr >> 64 or r < 0 or r >> 64:
+                raise Bad("packed list: group %d impossible" % g)
+            out.append((addr, u, r, freed >> k & 1))
+        if i != stop:
+            raise Bad("packed list: group %d has %d bytes left" % (g, stop - i))
+        at, prev = end, addr
+    if at != dlen:
+        raise Bad("packed list: %d bytes after its last group" % (dlen - at))
     return out
 
 
 def show(o, blocks):
     h = o["header"]
     print("%s: pid %s %s" % (o["file"], h.get("PID"), h.get("CMDLINE", "")))
-    print("  body at %(offset)d, %(length)d bytes, %(table_slots)d slots" % o["body"])
+    print("  body at %(offset)d, %(length)d bytes, version %(version)d, %(table_slots)d slots, "
+          "%(packed)d packed" % o["body"])
     print("  " + " ".join("%s=%d" % kv for kv in o["counters"].items()))
     live = o["live"]
     print("  live blocks %d, %d usable bytes; unknown frees %d (%d bytes); lost %d" % (
