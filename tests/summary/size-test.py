@@ -8,24 +8,13 @@ the same with ten rounds (ten times the calls, 100 blocks at exit): both
 summaries must be small next to the peak's table (100,000 x 24 bytes), the
 ten-round one about the size of the one-round one, and the event log of the
 same run far larger. The figures are read back with summary-read.py."""
-import importlib.util
 import os
 import subprocess
 import sys
 import tempfile
 
-spec = importlib.util.spec_from_file_location(
-    "sr", os.path.join(os.path.dirname(os.path.abspath(__file__)), "summary-read.py"))
-sr = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sr)
-fails = 0
-
-
-def check(cond, what):
-    global fails
-    if not cond:
-        print("FAIL:", what)
-        fails += 1
+import sumtest
+from sumtest import check, sr
 
 
 def run(pre, prog, mode, rounds):
@@ -63,7 +52,7 @@ def main():
         check(len(mine) == 10 * rounds, f"x{rounds}: {len(mine)} live 100-byte blocks, want {10 * rounds}")
         check(c["allocations"] >= 100000 * rounds and c["in_use"] == sum(b["usable"] for b in o["live"]),
               f"x{rounds}: counters {c} against {len(o['live'])} live blocks")
-    return 1 if fails else 0
+    return 1 if sumtest.fails else 0
 
 
 sys.exit(main())

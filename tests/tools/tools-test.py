@@ -2186,13 +2186,31 @@ def case_summary_parity(tmp):
             data[page + 16:page + 24] = (0xffffffff << 32 | 30).to_bytes(8, "little")
         with open(os.path.join(bad, f), "wb") as fh:
             fh.write(data)
+    # A packed list (body version 3) whose first group is not at its
+    # data's start.
+    for f in logs[3:]:
+        with open(os.path.join(src, f), "rb") as fh:
+            data = bytearray(fh.read())
+        page = int(data[32:40], 16) * 4096
+        ver, n, groups = (int.from_bytes(data[page + o:page + o + 8], "little") for o in (8, 1168, 1176))
+        if ver & 0xffffffff == 3 and n:
+            data[page + groups + 8] ^= 1
+            with open(os.path.join(bad, f), "wb") as fh:
+                fh.write(data)
+            damaged = logs[:3] + [f]
+            break
+    else:
+        damaged = logs[:3]
+    check(len(damaged) == 4, f"no packed body to damage among {logs[3:]}")
     r = mstat("report", "--json", bad)
     check(r.returncode == 0, f"damaged summaries: exit {r.returncode}: {r.stderr[-300:]}")
-    for f, why in zip(logs[:3], ("beyond the end", "no summary body", "live-block table")):
+    for f, why in zip(damaged, ("beyond the end", "no summary body", "live-block table",
+                                "packed list: group 0 of")):
         check(re.search(re.escape(f) + r":2: .*" + why, r.stderr),
               f"damaged {f}: no 'FILE:2: {why}' in {r.stderr[-500:]}")
     if r.returncode == 0:
-        check(json.loads(r.stdout)["totals"]["images"] == 3, "the damaged images are still reported")
+        check(json.loads(r.stdout)["totals"]["images"] == len(damaged),
+              "the damaged images are still reported")
     r = mstat("show", os.path.join(bad, logs[1]))
     check(r.returncode == 1 and f"{logs[1]}:2: no summary body" in r.stderr,
           f"show of a damaged body: exit {r.returncode}, {r.stderr[-300:]}")
