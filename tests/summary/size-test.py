@@ -52,7 +52,6 @@ def main():
     # grow, with the run's time, and it is bounded (1024 bins of 32 bytes).
     tl_cap = 1024 * 32
     check(size10 <= size1 + tl_cap, f"x10 summary {size10} bytes against x1 {size1}: grows with the calls")
-    check(size10 < 2 * size1 + 4096, f"x10 summary {size10} bytes against x1 {size1}: not about the same")
     check(size10 * 50 < ev10, f"x10 summary {size10} bytes, event log {ev10}: not 2% of it")
     for f, rounds in ((f1, 1), (f10, 10)):
         o = sr.decode(f)
