@@ -57,6 +57,11 @@ static void slot_start(struct mstat_tslot *s, uint32_t epoch)
 	__atomic_store_n(&s->epoch, epoch, __ATOMIC_RELEASE);
 }
 
+/* A thread that found every slot taken counts in mstat_ctr, and looks
+ * again only after this many events (each look may probe 256 tids). */
+#define SLOT_RETRY 65536u
+static __thread uint32_t slot_retry __attribute__((tls_model("initial-exec")));
+
 struct mstat_tslot *mstat_tslot_get(void)
 {
 	uint32_t epoch = __atomic_load_n(&mstat_epoch, __ATOMIC_ACQUIRE), me;
@@ -67,6 +72,10 @@ struct mstat_tslot *mstat_tslot_get(void)
 		 * flushed part left mstat_flushed with the reset. */
 		slot_start(s, epoch);
 		return s;
+	}
+	if (slot_retry) {
+		slot_retry--;
+		return NULL;
 	}
 	me = (uint32_t)syscall(SYS_gettid);
 	for (int pass = 0; pass < 2; pass++)
@@ -86,6 +95,7 @@ struct mstat_tslot *mstat_tslot_get(void)
 				return s;
 			}
 		}
+	slot_retry = SLOT_RETRY;
 	return NULL;
 }
 

@@ -56,8 +56,7 @@ struct tstate {
 	int32_t vfork_pid;	/* a vfork child with an entry pended, 0 none */
 	uint32_t lost;
 	uint8_t in_sum;		/* holds a summary shard's lock (summary.inc) */
-	uint8_t held_sh;	/* a realloc holds shard held_sh - 1 */
-	char pend[242];		/* entries made by signal handlers meanwhile */
+	char pend[243];		/* entries made by signal handlers meanwhile */
 };
 static __thread struct tstate tls __attribute__((tls_model("initial-exec")));
 
@@ -1006,7 +1005,7 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
 	if (SUM.mode) {
-		sum_event(p, req, usable, NULL, 0, false, false);
+		sum_event(p, req, usable, NULL, 0, false, NULL);
 		return;
 	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
@@ -1015,20 +1014,20 @@ void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
 	if (SUM.mode) {
-		sum_event(NULL, 0, 0, p, usable, false, false);
+		sum_event(NULL, 0, 0, p, usable, false, NULL);
 		return;
 	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
 }
 
 void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
-		       size_t old_usable, bool held)
+		       size_t old_usable, unsigned *held)
 {
 	if (SUM.mode) {
 		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
 		return;
 	}
-	LOG_ENTRY(held, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
+	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
 }
 
 /* ---- call stacks ---- */
@@ -1222,7 +1221,7 @@ void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t u
 			   const uintptr_t *frames, int n)
 {
 	if (SUM.mode) {
-		sum_event(p, req, usable, NULL, 0, false, false);
+		sum_event(p, req, usable, NULL, 0, false, NULL);
 		return;
 	}
 	LOG_ENTRY(false, STACK_ENTRY_MAX, false, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
@@ -1230,13 +1229,13 @@ void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t u
 }
 
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
-			     size_t old_usable, bool held, const uintptr_t *frames, int n)
+			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n)
 {
 	if (SUM.mode) {
 		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
 		return;
 	}
-	LOG_ENTRY(held, STACK_ENTRY_MAX, false, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
+	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, STACK_ENTRY_MAX, false, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,
 		  oldp, old_usable, frames, n);
 }
 
@@ -1246,14 +1245,22 @@ void mstat_log_stacks_forget(void)
 	stab_next_id = 1;
 }
 
-bool mstat_log_hold_realloc(const void *old)
+unsigned mstat_log_hold_realloc(const void *old)
 {
 	struct tstate *t = &tls;
 
 	if (SUM.mode && mstat_log_on && !__libc_single_threaded && !nested(t) && !t->in_sum &&
 	    SUM.body && sum_hold(old))
-		return true;
-	return mstat_log_hold();
+		return MSTAT_HOLD_SHARD;
+	return mstat_log_hold() ? MSTAT_HOLD_WRITER : MSTAT_HOLD_NONE;
+}
+
+void mstat_log_unhold_realloc(unsigned held, const void *old)
+{
+	if (held == MSTAT_HOLD_SHARD)	/* no event took it (the realloc failed) */
+		sum_unhold(old);
+	else if (held == MSTAT_HOLD_WRITER)
+		mstat_log_unhold(true);
 }
 
 bool mstat_log_hold(void)
@@ -1273,10 +1280,6 @@ void mstat_log_unhold(bool held)
 
 	if (!held)
 		return;
-	if (t->held_sh) {
-		sum_unhold(t);
-		return;
-	}
 	err = errno;
 	writer_leave(t, 1);	/* as writer_enter() returned in hold */
 	errno = err;
@@ -1460,7 +1463,6 @@ void mstat_log_forget_in_child(void)
 	t->vfork_pid = 0;
 	t->lost = 0;
 	t->in_sum = 0;
-	t->held_sh = 0;
 	if (W.kind == MSTAT_SINK_FILE) {
 		/* The descriptor (and a window madvise could not keep out)
 		 * are copies; closing them leaves the parent's file alone. */

@@ -46,15 +46,16 @@ void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable);
 
 /* n events that could not be logged: a LOST entry. */
 void mstat_log_add_lost(unsigned n);
+/* held: what mstat_log_hold_realloc() returned; the event may change it. */
 void mstat_log_realloc(const void *newp, size_t req, size_t usable,
-		       const void *oldp, size_t old_usable, bool held);
+		       const void *oldp, size_t old_usable, unsigned *held);
 
 /* The same with a call stack: an "@ ID [frames]" line in the entry, the
  * frames written the first time this file sees that stack. */
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 			   const uintptr_t *frames, int n);
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
-			     size_t old_usable, bool held, const uintptr_t *frames, int n);
+			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n);
 void mstat_log_stacks_forget(void);
 
 /* The program's own memory mappings: anonymous mmaps, and every munmap and
@@ -71,10 +72,14 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
  * keeps the log in allocator order; munmap and mremap likewise.
  * Returns whether it holds. */
 bool mstat_log_hold(void);
-/* The same for realloc's old block; in summary mode with threads it holds
- * only that block's shard. */
-bool mstat_log_hold_realloc(const void *old);
 void mstat_log_unhold(bool held);
+
+/* The same for realloc's old block; in summary mode with threads it holds
+ * only that block's shard. The hold is the caller's (a signal handler's
+ * realloc has its own): what it holds, which the event may release. */
+enum { MSTAT_HOLD_NONE, MSTAT_HOLD_WRITER, MSTAT_HOLD_SHARD, MSTAT_HOLD_DONE };
+unsigned mstat_log_hold_realloc(const void *old);
+void mstat_log_unhold_realloc(unsigned held, const void *old);
 
 /* Writer control for the lifecycle code (process.c); all take the writer
  * lock themselves unless noted. */
@@ -146,6 +151,8 @@ void mstat_log_summary_mode(bool on, uint64_t text_first);
 #define MSTAT_SUMMARY_LINE 21
 size_t mstat_log_summary_line(char line[MSTAT_SUMMARY_LINE]);
 /* A fork child's inherited bytes: in the counters, not in its own heap. */
+/* After the counters' reset: the summary's copies of them follow. */
+void mstat_log_summary_reset(void);
 void mstat_log_summary_inherit(int64_t bytes);
 
 

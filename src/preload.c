@@ -136,7 +136,7 @@ EXPORT void *realloc(void *old, size_t size)
 	size_t old_usable, usable;
 	int nframes = -1;
 	void *p;
-	bool held;
+	unsigned held;
 
 	if (!old)
 		return on_alloc(MSTAT_EV_REALLOC_ALLOC, __libc_realloc(NULL, size), size);
@@ -162,7 +162,7 @@ EXPORT void *realloc(void *old, size_t size)
 	p = __libc_realloc(old, size);
 	if (!p) {
 		/* Failed: old stays live, nothing happened. */
-		mstat_log_unhold(held);
+		mstat_log_unhold_realloc(held, old);
 		return NULL;
 	}
 	usable = usable_size(p);
@@ -170,14 +170,14 @@ EXPORT void *realloc(void *old, size_t size)
 	mstat_counters_alloc(usable);
 	if (mstat_log_on) {
 		if (nframes >= 0)
-			mstat_log_realloc_stack(p, size, usable, old, old_usable, held, frames,
+			mstat_log_realloc_stack(p, size, usable, old, old_usable, &held, frames,
 						nframes);
 		else
-			mstat_log_realloc(p, size, usable, old, old_usable, held);
+			mstat_log_realloc(p, size, usable, old, old_usable, &held);
 	} else if (MSTAT_UNLIKELY(mstat_state == MSTAT_STATE_INITIALISING)) {
 		mstat_proc_early(MSTAT_EV_REALLOC_REALLOC, p, size, usable, old, old_usable);
 	}
-	mstat_log_unhold(held);
+	mstat_log_unhold_realloc(held, old);
 	return p;
 }
 

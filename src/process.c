@@ -1175,8 +1175,10 @@ void mstat_proc_fini(void)
 void mstat_api_get(struct mstat_counters *out, int reset)
 {
 	mstat_proc_ensure();
-	if (reset)
+	if (reset) {
 		mstat_counters_reset();
+		mstat_log_summary_reset();
+	}
 	mstat_counters_get(out);
 }
 
