@@ -291,6 +291,16 @@ def scan_mstat_logs(paths):
             "stacks": stacks, "distinct": distinct}
 
 
+def du_sb(path):
+    """`du -sb PATH`: the apparent size of a log directory, the directory
+    itself included, as the issue's size targets are stated."""
+    try:
+        out = subprocess.run(["du", "-sb", path], capture_output=True, text=True).stdout
+        return int(out.split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def zstd_size(paths, tmpdir):
     """Sum of the files compressed one by one with zstd -3, and the CPU
     time it took."""
@@ -396,7 +406,7 @@ class Full(Counters):
         s = scan_mstat_logs(paths)
         r = {"bytes": s["bytes"], "entries": s["entries"], "events": s["events"],
              "covered": len(s["keys"]), "files": len(paths), "stacks": s["stacks"],
-             "distinct": s["distinct"]}
+             "distinct": s["distinct"], "du": du_sb(self.logdir(rundir))}
         # The root of the tree: the process this runner started.
         me = os.getpid()
         root = [k for k, v in s["keys"].items() if v["ppid"] == me]
@@ -444,7 +454,7 @@ class Summary(Full):
         s = scan_mstat_logs(paths)
         apparent, disk = file_sizes(paths)
         return {"bytes": apparent, "disk": disk, "text": s["bytes"],
-                "covered": len(s["keys"]), "files": len(paths)}
+                "covered": len(s["keys"]), "files": len(paths), "du": du_sb(self.logdir(rundir))}
 
 
 class Stacks(Full):
@@ -1011,7 +1021,7 @@ def run_workload(ctx, wl, variants):
                 row["times"][rnd] = t
                 row["cpu"][rnd] = v.last_cpu
                 row["stats"].append(v.collect(rundir, wl))
-                log("  round %d %-9s %7.2f s" % (rnd, v.name, t))
+                log("  round %d %-9s %7.2f s, CPU %7.2f s" % (rnd, v.name, t, v.last_cpu))
                 if (t > ctx.slow_threshold and v.name not in MSTAT_VARIANTS and
                         v.name not in limited):
                     limited[v.name] = ctx.slow_reps
@@ -1067,7 +1077,7 @@ def workload_table(res):
         median(nt), min(nt), max(nt), len(nt), ptxt,
         "; %s events in the full log (allocator and mmap calls)" % fmt_count(events) if events else ""))
     out.append("")
-    out.append("| variant | ratio (median) | ratio min-max; median CPU-time ratio | median wall | runs | output "
+    out.append("| variant | ratio (median) | ratio min-max; median CPU-time ratio | median wall (CPU) | runs | output "
                "| bytes/event | processes covered |")
     out.append("|---|---|---|---|---|---|---|---|")
     expected = procs["dynamic"] if procs else None
@@ -1118,6 +1128,11 @@ def workload_table(res):
                     100.0 * size / fsize, 100.0 * disk / fsize, fmt_bytes(fsize))
             output += "; %d file%s" % (first(st, "files") or 0,
                                        "" if first(st, "files") == 1 else "s")
+            du, fdu = first(st, "du"), first(full["stats"], "du") if full else None
+            if du is not None:
+                output += "; du -sb %s" % fmt_bytes(du)
+                if fdu:
+                    output += " (%.2f%% of the full log's %s)" % (100.0 * du / fdu, fmt_bytes(fdu))
         elif name in FULL_VARIANTS:
             entries = first(st, "entries")
             if size is not None and entries:
@@ -1161,8 +1176,9 @@ def workload_table(res):
                     cov += " (one file per image; fork children share their parent's)"
             else:
                 cov = "-"
-        out.append("| %s | %s | %s | %.2f s | %s | %s | %s | %s |" % (
-            v.label, rat, mm, median(t), runs, output, bpe, cov))
+        cpu = list(row["cpu"].values())
+        out.append("| %s | %s | %s | %.2f s (CPU %.2f s) | %s | %s | %s | %s |" % (
+            v.label, rat, mm, median(t), median(cpu) if cpu else 0.0, runs, output, bpe, cov))
     out.append("")
     return out
 
@@ -1216,7 +1232,8 @@ def source_info(preload_so, workdir):
 
 
 def summary_table(results):
-    out = ["| target (median ratio to uninstrumented) | limit | measured | |", "|---|---|---|---|"]
+    out = ["| target (median ratio to uninstrumented) | limit | measured | CPU time | |",
+           "|---|---|---|---|---|"]
     by = {r["wl"].name: r for r in results}
     for (vname, wname), limit in TARGETS.items():
         r = by.get(wname)
@@ -1233,8 +1250,10 @@ def summary_table(results):
                 extra = "; covered %d of %d dynamically linked processes" % (cov, procs["dynamic"])
                 if cov < procs["dynamic"]:
                     extra += " (MISSED)"
-        out.append("| %s | %.2fx | %.2fx | %s%s |" % (
-            label, limit, m, "met" if m <= limit else "**missed**", extra))
+        c = median(ratios(r, vname, "cpu"))
+        out.append("| %s | %.2fx | %.2fx | %s | %s%s |" % (
+            label, limit, m, "%.2fx" % c if c is not None else "-",
+            "met" if m <= limit else "**missed**", extra))
     out.append("")
     return out
 
