@@ -48,6 +48,9 @@ def main():
     print(f"summary x1 {size1} bytes ({disk1} on disk), x10 {size10} ({disk10}); "
           f"event log x10 {ev10}")
     check(size1 < peak_table / 10, f"x1 summary {size1} bytes: not below a tenth of the peak's table")
+    # Ten blocks live at exit and a short text part: two pages, the text's
+    # and the body's (no spare page kept for the last entries).
+    check(size1 <= 2 * 4096, f"x1 summary {size1} bytes: more than its text page and one body page")
     # Ten times the calls, the same live blocks: only the timeline may
     # grow, with the run's time, and it is bounded (1024 bins of 32 bytes).
     tl_cap = 1024 * 32
