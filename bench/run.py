@@ -463,46 +463,37 @@ class Summary(Full):
                 "covered": len(s["keys"]), "files": len(paths), "du": du_sb(self.logdir(rundir))}
 
 
-class Stacks(Full):
-    name = "stacks"
-    label = "malloc-stat full logging, stacks of depth %d on every allocation" % STACK_DEPTH
+class StackCapture:
+    """Stacks STACK_DEPTH deep on every allocation, or sampled every
+    `sample` bytes on average: beside a logging variant."""
+    sample = 0
 
     def wrap(self, argv, env, rundir):
         argv, env = super().wrap(argv, env, rundir)
         env["MALLOC_STAT_BACKTRACE"] = str(STACK_DEPTH)
+        if self.sample:
+            env["MALLOC_STAT_SAMPLE"] = str(self.sample)
         return argv, env
+
+
+EVERY = "stacks of depth %d on every allocation" % STACK_DEPTH
+SAMPLED = "stacks of depth %d sampled every %d KiB on average" % (STACK_DEPTH, STACK_SAMPLE >> 10)
+
+
+class Stacks(StackCapture, Full):
+    name, label = "stacks", "malloc-stat full logging, " + EVERY
 
 
 class StacksSampled(Stacks):
-    name = "stacks-sampled"
-    label = ("malloc-stat full logging, stacks of depth %d sampled every %d KiB on average"
-             % (STACK_DEPTH, STACK_SAMPLE >> 10))
-
-    def wrap(self, argv, env, rundir):
-        argv, env = super().wrap(argv, env, rundir)
-        env["MALLOC_STAT_SAMPLE"] = str(STACK_SAMPLE)
-        return argv, env
+    name, label, sample = "stacks-sampled", "malloc-stat full logging, " + SAMPLED, STACK_SAMPLE
 
 
-class SummaryStacks(Summary):
-    name = "summary-stacks"
-    label = "malloc-stat summary, stacks of depth %d on every allocation" % STACK_DEPTH
-
-    def wrap(self, argv, env, rundir):
-        argv, env = super().wrap(argv, env, rundir)
-        env["MALLOC_STAT_BACKTRACE"] = str(STACK_DEPTH)
-        return argv, env
+class SummaryStacks(StackCapture, Summary):
+    name, label = "summary-stacks", "malloc-stat summary, " + EVERY
 
 
 class SummaryStacksSampled(SummaryStacks):
-    name = "summary-stacks-sampled"
-    label = ("malloc-stat summary, stacks of depth %d sampled every %d KiB on average"
-             % (STACK_DEPTH, STACK_SAMPLE >> 10))
-
-    def wrap(self, argv, env, rundir):
-        argv, env = super().wrap(argv, env, rundir)
-        env["MALLOC_STAT_SAMPLE"] = str(STACK_SAMPLE)
-        return argv, env
+    name, label, sample = "summary-stacks-sampled", "malloc-stat summary, " + SAMPLED, STACK_SAMPLE
 
 
 class FullBeside(Full):
