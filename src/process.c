@@ -783,8 +783,12 @@ static void init_once(void)
 	}
 }
 
-/* Events of the set-up, in order; more than fit are counted as lost. */
-#define EARLY_MAX 64
+/* Events of the set-up, in order; more than fit are counted as lost.
+ * Room for a few milliseconds of other threads' events: a fork child
+ * that starts threads before its first allocation opens its log has
+ * them all allocate meanwhile (64 lost half of them). Pages never
+ * touched cost nothing. */
+#define EARLY_MAX 4096
 static struct early {
 	uint8_t ev, done;
 	const void *p, *old;
