@@ -814,7 +814,7 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	for (const char *q = buf, *e = buf + im->summary_end; (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		im->summary_nl++;
 	struct mstat_summary_walk w = { 0 };
-	uint64_t b[3];
+	uint64_t b[4];
 
 	while (mstat_summary_next(m, &w, b)) {
 		struct mstat_block old;
