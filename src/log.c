@@ -1005,7 +1005,7 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
 	if (SUM.mode) {
-		sum_event(p, req, usable, NULL, 0, false, NULL);
+		sum_event(p, req, usable, NULL, 0, false, 0, NULL);
 		return;
 	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
@@ -1014,7 +1014,7 @@ void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
 	if (SUM.mode) {
-		sum_event(NULL, 0, 0, p, usable, false, NULL);
+		sum_event(NULL, 0, 0, p, usable, false, 0, NULL);
 		return;
 	}
 	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
@@ -1024,7 +1024,7 @@ void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *
 		       size_t old_usable, unsigned *held)
 {
 	if (SUM.mode) {
-		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
+		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, 0, held);
 		return;
 	}
 	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
@@ -1171,6 +1171,20 @@ static uint32_t stack_id(const uintptr_t *f, int n, bool *fresh)
 
 #define STACK_ENTRY_MAX (ENTRY_MAX + 24 + MSTAT_STACK_MAX * 19)
 
+/* "\n@ ID", and the frames when the file has not had them yet. */
+static char *fmt_stack_line(char *e, uint32_t id, const uintptr_t *f, int n, bool frames)
+{
+	*e++ = '\n';
+	*e++ = '@';
+	*e++ = ' ';
+	e = mstat_fmt_u64(e, id);
+	for (int i = 0; frames && i < n; i++) {
+		*e++ = ' ';
+		e = mstat_fmt_hex(e, f[i]);
+	}
+	return e;
+}
+
 static char *fmt_stack(char *e, const uintptr_t *f, int n)
 {
 	bool fresh;
@@ -1179,17 +1193,7 @@ static char *fmt_stack(char *e, const uintptr_t *f, int n)
 	if (n <= 0)
 		return fmt_end(e);	/* no unwinder yet: no stack line */
 	id = stack_id(f, n, &fresh);
-	*e++ = '\n';
-	*e++ = '@';
-	*e++ = ' ';
-	e = mstat_fmt_u64(e, id);
-	if (fresh) {
-		for (int i = 0; i < n; i++) {
-			*e++ = ' ';
-			e = mstat_fmt_hex(e, f[i]);
-		}
-	}
-	return fmt_end(e);
+	return fmt_end(fmt_stack_line(e, id, f, n, fresh));
 }
 
 static inline char *fmt_alloc_st(char *e, enum mstat_ev ev, const void *p, size_t req,
@@ -1217,11 +1221,37 @@ static inline char *fmt_realloc_nost(char *e, const void *newp, size_t req, size
 	return fmt_realloc(e, newp, req, usable, oldp, old_usable);
 }
 
+uint32_t mstat_log_site(const uintptr_t *frames, int n)
+{
+	struct tstate *t = &tls;
+	char rec[STACK_ENTRY_MAX];
+	uint32_t id = 0;
+	bool fresh;
+	unsigned lk;
+
+	if (!SUM.mode || n <= 0 || nested(t) || t->in_sum)
+		return 0;
+	lk = writer_enter(t);
+	if (mstat_log_on && SUM.body && (id = stack_id(frames, n, &fresh)) != 0) {
+		if (fresh) {	/* its frames, before any row names it */
+			char *e = fmt_control(rec, "SITE", id, 0);
+
+			e = fmt_stack_line(e, id, frames, n, true);
+			e = fmt_end(e);
+			sink_put(rec, (size_t)(e - rec));
+		}
+		if (!sum_rows_room(id))
+			id = 0;
+	}
+	writer_leave(t, lk);
+	return id;
+}
+
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
-			   const uintptr_t *frames, int n)
+			   const uintptr_t *frames, int n, uint32_t site)
 {
 	if (SUM.mode) {
-		sum_event(p, req, usable, NULL, 0, false, NULL);
+		sum_event(p, req, usable, NULL, 0, false, site, NULL);
 		return;
 	}
 	LOG_ENTRY(false, STACK_ENTRY_MAX, false, fmt_alloc_st, fmt_alloc_nost, ev, p, req, usable,
@@ -1229,10 +1259,11 @@ void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t u
 }
 
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
-			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n)
+			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n,
+			     uint32_t site)
 {
 	if (SUM.mode) {
-		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, held);
+		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, site, held);
 		return;
 	}
 	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, STACK_ENTRY_MAX, false, fmt_realloc_st, fmt_realloc_nost, newp, req, usable,

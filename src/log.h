@@ -52,10 +52,17 @@ void mstat_log_realloc(const void *newp, size_t req, size_t usable,
 
 /* The same with a call stack: an "@ ID [frames]" line in the entry, the
  * frames written the first time this file sees that stack. */
+/* site: mstat_log_site()'s, which the summary kind records instead. */
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
-			   const uintptr_t *frames, int n);
+			   const uintptr_t *frames, int n, uint32_t site);
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
-			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n);
+			     size_t old_usable, unsigned *held, const uintptr_t *frames, int n,
+			     uint32_t site);
+
+/* The summary kind: the stack's site (its row made, its frames in the
+ * text the first time), 0 for none or in the event log. Takes the
+ * writer: not with a realloc's hold. */
+uint32_t mstat_log_site(const uintptr_t *frames, int n);
 void mstat_log_stacks_forget(void);
 
 /* The program's own memory mappings: anonymous mmaps, and every munmap and

@@ -74,7 +74,7 @@ static __attribute__((noinline)) void log_alloc_stack(enum mstat_ev ev, void *p,
 	if (n < 0)
 		mstat_log_alloc(ev, p, req, usable);
 	else
-		mstat_log_alloc_stack(ev, p, req, usable, frames, n);
+		mstat_log_alloc_stack(ev, p, req, usable, frames, n, mstat_log_site(frames, n));
 }
 
 static inline void *on_alloc(enum mstat_ev ev, void *p, size_t req)
@@ -135,6 +135,7 @@ EXPORT void *realloc(void *old, size_t size)
 	uintptr_t frames[MSTAT_STACK_MAX];
 	size_t old_usable, usable;
 	int nframes = -1;
+	uint32_t site = 0;
 	void *p;
 	unsigned held;
 
@@ -156,8 +157,10 @@ EXPORT void *realloc(void *old, size_t size)
 	/* The stack is taken before the writer is held: the unwinder takes
 	 * the loader lock, which a thread inside dlopen may hold while it
 	 * waits for the writer. Sampling goes by the size asked for. */
-	if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_log_on && mstat_stack_want(size))
+	if (MSTAT_UNLIKELY(mstat_stack_depth) && mstat_log_on && mstat_stack_want(size)) {
 		nframes = capture(frames);
+		site = mstat_log_site(frames, nframes);
+	}
 	held = mstat_log_hold_realloc(old);
 	p = __libc_realloc(old, size);
 	if (!p) {
@@ -171,7 +174,7 @@ EXPORT void *realloc(void *old, size_t size)
 	if (mstat_log_on) {
 		if (nframes >= 0)
 			mstat_log_realloc_stack(p, size, usable, old, old_usable, &held, frames,
-						nframes);
+						nframes, site);
 		else
 			mstat_log_realloc(p, size, usable, old, old_usable, &held);
 	} else if (MSTAT_UNLIKELY(mstat_state == MSTAT_STATE_INITIALISING)) {
