@@ -38,7 +38,7 @@ static void run_usage(FILE *out)
 	      "                        (MALLOC_STAT_SAMPLE)\n"
 	      "      --summary         keep each image's heap state instead of every event\n"
 	      "                        (experimental; MALLOC_STAT_MODE=summary): files follow\n"
-	      "                        the live blocks, not the calls; no stacks yet\n"
+	      "                        the live blocks, not the calls\n"
 	      "      --events          every event, the text log (the default)\n\n"
 	      "What is reported (as for `malloc-stat report`):\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"

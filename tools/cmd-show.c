@@ -24,7 +24,7 @@
 #define TOP_BLOCKS 20
 
 struct blk {
-	uint64_t addr, usable, req;
+	uint64_t addr, usable, req, stack;
 	uint64_t at;		/* its place in the body's walk */
 };
 
@@ -73,6 +73,43 @@ static uint64_t show_header(const char *buf, size_t len)
 	return page;
 }
 
+/* Version 4's call-stack rows: how many, and those with live blocks (with
+ * all, every one) by id; their frames are the text part's SITE entries. */
+static void show_sites(const char *file, const struct mstat_summary *s, bool all)
+{
+	struct mstat_summary_row r;
+	char why[160], b1[MSTAT_UNIT_LEN], b2[MSTAT_UNIT_LEN], b3[MSTAT_UNIT_LEN];
+	uint64_t used = 0, bad = 0, shown = 0;
+
+	if (s->version < 4)
+		return;
+	if (s->sites_why[0]) {
+		fprintf(stderr, "malloc-stat: %s:2: %s\n", file, s->sites_why);
+		return;
+	}
+	for (uint64_t id = 1; id < s->nrows; id++) {
+		int k = mstat_summary_row(s, id, &r, why, sizeof(why));
+
+		used += k == 0;
+		if (k < 0 && !bad++)
+			fprintf(stderr, "malloc-stat: %s:2: %s\n", file, why);
+	}
+	printf("\nCall stacks: %" PRIu64 " rows written of %" PRIu64 " (%" PRIu64 " bad); clock %" PRIu64
+	       ", own heap highest %s at stamp %" PRIu64 "\n", used, s->nrows ? s->nrows - 1 : 0, bad,
+	       s->site_clock, mstat_bytes(b1, s->peak_heap), s->peak_stamp);
+	for (uint64_t id = 1; id < s->nrows && (all || shown < TOP_BLOCKS); id++) {
+		if (mstat_summary_row(s, id, &r, why, sizeof(why)))
+			continue;
+		if (!all && r.live_bytes < 0.5)
+			continue;
+		shown++;
+		printf("  stack %-8" PRIu64 " %10.0f calls %10s  live %8.0f %10s  at the peak %8.0f %10s\n",
+		       id, r.calls, mstat_bytes(b1, (int64_t)(r.bytes + 0.5)), r.live_calls,
+		       mstat_bytes(b2, (int64_t)(r.live_bytes + 0.5)), r.peak_calls,
+		       mstat_bytes(b3, (int64_t)(r.peak_bytes + 0.5)));
+	}
+}
+
 static int show_body(const char *file, const char *buf, size_t len, uint64_t page, bool all)
 {
 	struct mstat_summary s;
@@ -98,7 +135,7 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 		printf("  events not recorded: %" PRIu64 "\n", s.lost);
 
 	struct mstat_summary_walk w = { 0 };
-	uint64_t e[3];
+	uint64_t e[4];
 
 	v = malloc((s.nslots + s.nlist + 1) * sizeof(*v));
 	if (!v)
@@ -107,6 +144,7 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 		v[n].addr = e[0];
 		v[n].usable = e[1];
 		v[n].req = e[2];
+		v[n].stack = e[3];
 		v[n].at = n;
 		n++;
 	}
@@ -125,10 +163,15 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 	printf("\nLive blocks: %" PRIu64 ", %s (table of %" PRIu64 " slots, %" PRIu64 " packed)%s\n", n,
 	       mstat_bytes(b1, (int64_t)bytes), s.nslots, s.nlist,
 	       !all && n > TOP_BLOCKS ? "; the largest:" : "");
-	for (uint64_t i = 0; i < n && (all || i < TOP_BLOCKS); i++)
-		printf("  0x%012" PRIx64 "  %10" PRIu64 " usable  %10" PRIu64 " requested\n",
+	for (uint64_t i = 0; i < n && (all || i < TOP_BLOCKS); i++) {
+		printf("  0x%012" PRIx64 "  %10" PRIu64 " usable  %10" PRIu64 " requested",
 		       v[i].addr, v[i].usable, v[i].req);
+		if (v[i].stack)
+			printf("  stack %" PRIu64, v[i].stack);
+		putchar('\n');
+	}
 	free(v);
+	show_sites(file, &s, all);
 
 	printf("\nRequested sizes (calls, bytes):\n");
 	for (unsigned k = 0; k < 64; k++) {

@@ -36,6 +36,7 @@ struct state {
 	struct mstat_istacks *is;	/* call stacks, when wanted and logged */
 	struct mstat_summary sum;	/* a summary log's body */
 	bool has_sum;
+	uint64_t nostack_live, nostack_live_bytes;	/* its live blocks without a stack */
 	bool pending;		/* an allocation waits for its stack line */
 	bool maps_open;		/* inside a MAPS entry */
 	bool holes;		/* NUL bytes inside the log, not only at its end */
@@ -651,6 +652,11 @@ static const char *entry(struct state *s, const char *p, const char *end)
 		s->cur[MSTAT_RSS] = (int64_t)a;
 		if ((int64_t)a > s->tmax[MSTAT_RSS])
 			s->tmax[MSTAT_RSS] = (int64_t)a;
+	} else if (IS("SITE")) {
+		/* A summary's stack: its frames on the '@' line that follows;
+		 * the body's row of that id has its figures. */
+		FIELD(dec, a);
+		FIELD(hex, b);
 	} else if (IS("MAPS")) {
 		/* The maps lines follow inside the entry. */
 		if (s->is) {
@@ -809,12 +815,14 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		mstat_diag_add(&im->diag, 2, "%s: only the text part is read", why);
 		return;
 	}
+	if (m->sites_why[0])
+		mstat_diag_add(&im->diag, 2, "%s", m->sites_why);
 	s->has_sum = true;
 	im->summary_end = m->off + m->len;
 	for (const char *q = buf, *e = buf + im->summary_end; (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		im->summary_nl++;
 	struct mstat_summary_walk w = { 0 };
-	uint64_t b[3];
+	uint64_t b[4], beyond = 0;
 
 	while (mstat_summary_next(m, &w, b)) {
 		struct mstat_block old;
@@ -834,7 +842,17 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->live_blocks++;
 		im->live_bytes += b[1];
 		im->live_req += b[2];
+		/* No row counts a stack id beyond the rows: such a block is
+		 * "no stack"'s, as its allocation is. */
+		if (b[3] >= m->nrows || !b[3]) {
+			beyond += b[3] != 0;
+			s->nostack_live++;
+			s->nostack_live_bytes += b[1];
+		}
 	}
+	if (beyond && !m->sites_why[0])
+		mstat_diag_add(&im->diag, 2, "%llu live blocks name a call stack beyond the summary's %llu rows: "
+			       "counted under no stack", (unsigned long long)beyond, (unsigned long long)m->nrows);
 	im->allocs = m->ctr[0];
 	im->alloc_bytes = m->ctr[1];
 	im->frees = m->ctr[2];
@@ -875,6 +893,49 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	s->cur[MSTAT_HEAP] = s->cur[MSTAT_TOTAL] = (int64_t)im->live_bytes;
 	if (im->peak > im->total_peak)
 		im->total_peak = im->peak;
+}
+
+/* The body's call-stack rows into the image's stacks, once the text part
+ * has given their frames; without sampling, what no row holds goes to the
+ * "no stack" entry, as the event reader puts allocations without a stack
+ * line there (doc/summary-format.md, "No stack"). */
+static void summary_sites(struct state *s)
+{
+	struct mstat_image *im = s->im;
+	const struct mstat_summary *m = &s->sum;
+	struct mstat_summary_row r;
+	double calls = 0, bytes = 0, peak = 0, c, b, pb;
+	char why[160];
+
+	if (m->sites_why[0])
+		return;		/* said: the rows are not read */
+	for (uint64_t id = 1; id < m->nrows; id++) {
+		int k = mstat_summary_row(m, id, &r, why, sizeof(why));
+
+		if (k < 0)
+			mstat_diag_add(&im->diag, 2, "%s: skipped", why);
+		if (k)
+			continue;
+		calls += r.calls;
+		bytes += r.bytes;
+		peak += r.peak_bytes;
+		mstat_istacks_site(s->is, id, r.calls, r.bytes, r.live_calls, r.live_bytes, r.peak_calls,
+				   r.peak_bytes);
+	}
+	if (s->is->sample)
+		return;		/* unsampled blocks stand for nothing */
+	c = (double)im->allocs - calls;
+	b = (double)im->alloc_bytes - bytes;
+	pb = (double)m->peak_heap - peak;
+	c = c > 0 ? c : 0;
+	b = b > 0 ? b : 0;
+	pb = pb > 0 ? pb : 0;
+	/* The body has no count of these blocks at the peak: the live ones
+	 * when they are what it held, else as many as their mean size says. */
+	double live_b = (double)s->nostack_live_bytes, live_c = (double)s->nostack_live;
+	double pc = pb == live_b ? live_c : b > 0 ? pb * c / b : 0;
+
+	mstat_istacks_site(s->is, 0, c, b, live_c, live_b, pc, pb);
 }
 
 /* The heap curve from the body's bins, the mappings' from the text's
@@ -1101,6 +1162,8 @@ static int parse(struct mstat_image *im, const char *buf, size_t len, struct mst
 	}
 	if (s.pending)
 		attach(&s, SIZE_MAX);
+	if (!s.err && s.has_sum && s.is)
+		summary_sites(&s);
 	if (!s.err && mstat_blocks_overlaps(tab, overlap, &s) < 0)
 		s.err = -ENOMEM;
 	if (s.err) {

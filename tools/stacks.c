@@ -337,6 +337,20 @@ void mstat_istacks_free(struct mstat_istacks *is, uint32_t idx, uint64_t usable)
 	s->live_bytes -= b;
 }
 
+void mstat_istacks_site(struct mstat_istacks *is, uint64_t id, double calls, double bytes,
+			double live_calls, double live_bytes, double peak_calls, double peak_bytes)
+{
+	struct mstat_istack *s = &is->v[id < is->idcap && is->byid[id] ? is->byid[id] - 1 : 0];
+
+	s->st.calls += calls;
+	s->st.bytes += bytes;
+	s->live_calls += live_calls;
+	s->live_bytes += live_bytes;
+	s->st.peak_calls += peak_calls;
+	s->st.peak_bytes += peak_bytes;
+	s->touched = UINT64_MAX;	/* its peak is the body's, not the live figures */
+}
+
 /* ---- per executable ---- */
 
 static uint64_t frames_hash(const struct mstat_frame *f, uint32_t n)

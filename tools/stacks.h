@@ -129,6 +129,13 @@ long mstat_istacks_line(struct mstat_istacks *is, const char *p, const char *eol
 void mstat_istacks_alloc(struct mstat_istacks *is, uint32_t idx, uint64_t usable);
 void mstat_istacks_free(struct mstat_istacks *is, uint32_t idx, uint64_t usable);
 
+/* A summary's call-stack row (doc/summary-format.md): the figures of the
+ * stack whose id is `id` in this file, weighted already, added to its
+ * entry; id 0, or one the text part gave no frames, adds to the "no
+ * stack" entry. The peak figures are what it held at the image's peak. */
+void mstat_istacks_site(struct mstat_istacks *is, uint64_t id, double calls, double bytes,
+			double live_calls, double live_bytes, double peak_calls, double peak_bytes);
+
 /* The image is read: its stacks join its executable's table (when it is
  * valid and passes the pid filter) and the per-image table is freed. */
 void mstat_istacks_end(struct mstat_istacks *is, const struct mstat_image *im, bool ok);

@@ -6,14 +6,18 @@ kill test: it shares no code with the tools.
     summary-read.py [--json] [--blocks] FILE...
 
 Prints the header, the control entries (the text part, up to its first NUL),
-the counters, the live blocks, the size histogram and the timeline. A damaged
-or foreign file gives `FILE: reason` and what could be read.
+the counters, the live blocks, the size histogram, the timeline and (body
+version 4) the call stacks' rows and frames. A damaged or foreign file gives
+`FILE: reason` and what could be read.
 """
 import json
+import math
 import struct
 import sys
 
 PAGE = 4096
+SB_LEN = {1: 1152, 2: 1216, 3: 1216, 4: 1280}
+MASK48 = (1 << 48) - 1
 CTR = ("allocations", "allocated", "deallocations", "deallocated", "in_use", "peak_in_use")
 
 
@@ -28,8 +32,12 @@ def decode(path):
     out = {"file": path, "header": {}, "entries": [], "errors": []}
     lines = text.decode("utf-8", "replace").split("\n")
     page = None
+    frames = {}     # stack id -> return addresses, from the SITE entries
     for i, ln in enumerate(lines):
-        if ln.startswith("# ") and not out["entries"]:
+        if ln.startswith("@ ") and out["entries"] and out["entries"][-1].startswith("SITE "):
+            f = ln[2:].split()
+            frames[int(f[0])] = [int(a, 16) for a in f[1:]]
+        elif ln.startswith("# ") and not out["entries"]:
             k, _, v = ln[2:].partition(" ")
             out["header"][k] = v
             if k == "SUMMARY":
@@ -48,7 +56,7 @@ def decode(path):
     if sb[:8] != b"\0MSSUM01":
         raise Bad("no body magic at %d" % base)
     ver, pgsz, table, tl, bin_ns, body_len, unk_n, unk_b = struct.unpack_from("<II6Q", sb, 8)
-    if ver not in (1, 2, 3) or pgsz != PAGE:
+    if ver not in SB_LEN or pgsz != PAGE:
         raise Bad("body version %d, page size %d" % (ver, pgsz))
     if base + body_len > len(data):
         raise Bad("body of %d bytes beyond the end" % body_len)
@@ -101,12 +109,17 @@ def decode(path):
         tab = data[base + toff:base + toff + (24 << bits)]
         for a, u, r in struct.iter_unpack("<3Q", tab):
             if a:
-                live[a] = (u, r)	# a slot being shifted may appear twice, alike
-    packed = packed_list(data[base:base + body_len]) if ver == 3 else []
-    for a, u, r, freed in packed:
+                # a slot being shifted may appear twice, alike
+                live[a] = (u & MASK48, r & MASK48, u >> 48 | (r >> 48) << 16) if ver >= 4 else (u, r, 0)
+    # Version 4 says by its groups' offset whether there is a list.
+    has_list = ver == 3 or (ver >= 4 and struct.unpack_from("<Q", sb, 1176)[0])
+    packed = packed_list(data[base:base + body_len], ver) if has_list else []
+    for a, u, r, st, freed in packed:
         if not freed:
-            live.setdefault(a, (u, r))	# one resized since is in the table too
-    out["live"] = [{"addr": a, "usable": u, "requested": r} for a, (u, r) in sorted(live.items())]
+            live.setdefault(a, (u, r, st))	# one resized since is in the table too
+    out["live"] = [{"addr": a, "usable": u, "requested": r, "stack": st}
+                   for a, (u, r, st) in sorted(live.items())]
+    out["sites"] = sites(data[base:base + body_len], frames) if ver >= 4 else None
     n, shift, caplog, tloff = tl & 0xffff, (tl >> 16) & 0xff, (tl >> 24) & 0xff, (tl >> 32) * 64
     if caplog > 16 or n > 1 << caplog or base + tloff + 32 * n > len(data):
         raise Bad("timeline (%d bins at +%d) beyond the end" % (n, tloff))
@@ -116,7 +129,7 @@ def decode(path):
          "max": m - (1 << 64) if m >= 1 << 63 else m, "rss": r}
         for s, i, m, r in struct.iter_unpack("<QqqQ", bins)]}
     out["body"] = {"offset": base, "length": body_len, "version": ver, "table_slots": nslots,
-                   "packed": len(packed), "packed_freed": sum(p[3] for p in packed),
+                   "packed": len(packed), "packed_freed": sum(p[4] for p in packed),
                    "shards": len(tables) if shards else 0}
     return out
 
@@ -136,12 +149,37 @@ def varint(body, i, end):
             return v, i
 
 
-def packed_list(body):
-    """Version 3: the blocks packed at the last rebuild, as (address,
-    usable, requested, freed since) (doc/summary-format.md)."""
+def sites(body, frames):
+    """Version 4: the call stacks' rows (doc/summary-format.md), each with
+    its figures held at the peak (live ones when unchanged since), and the
+    frames of the SITE entries."""
+    word, used, clock, peak_stamp, peak_heap = struct.unpack_from("<4Qq", body, 1200)
+    off, bits = (word >> 32) * 64, word & 0xff
+    if word and (bits > 32 or off < 1280 or off + (64 << bits) > len(body)):
+        raise Bad("call-stack rows (%d at +%d) outside the body" % (1 << bits, off))
+    rows = []
+    for i in range(1, 1 << bits if word else 0):
+        f = struct.unpack_from("<6dQ", body, off + 64 * i)
+        if not f[6] and not any(f[:6]):
+            continue
+        if not all(math.isfinite(x) for x in f[:6]):
+            raise Bad("call-stack row %d: a figure that is no number" % i)
+        held = f[6] <= peak_stamp
+        rows.append({"id": i, "calls": f[0], "bytes": f[1], "live_calls": f[2], "live_bytes": f[3],
+                     "peak_calls": f[2] if held else f[4], "peak_bytes": f[3] if held else f[5],
+                     "stamp": f[6], "frames": frames.get(i)})
+    return {"rows_cap": 1 << bits if word else 0, "used": used, "clock": clock,
+            "peak_stamp": peak_stamp, "peak_heap": peak_heap, "rows": rows,
+            "frames": {str(k): v for k, v in frames.items()}}
+
+
+def packed_list(body, ver):
+    """Version 3 on: the blocks packed at the last rebuild, as (address,
+    usable, requested, stack id, freed since) (doc/summary-format.md)."""
     n, idx, doff, dlen = struct.unpack_from("<4Q", body, 1168)
     groups = (n + 63) // 64
-    if (idx < 1216 or idx + 24 * groups > len(body) or doff < 1216 or doff + dlen > len(body)):
+    sb = SB_LEN[ver]
+    if (idx < sb or idx + 24 * groups > len(body) or doff < sb or doff + dlen > len(body)):
         raise Bad("packed list (%d blocks, groups at +%d, %d bytes at +%d) outside the body"
                   % (n, idx, dlen, doff))
     out, at, prev = [], 0, 0
@@ -160,10 +198,13 @@ def packed_list(body):
                 addr += d
             u, i = varint(body, i, stop)
             z, i = varint(body, i, stop)
+            st = 0
+            if ver >= 4:
+                st, i = varint(body, i, stop)
             r = u - ((z >> 1) ^ -(z & 1))
             if addr >> 64 or r < 0 or r >> 64:
                 raise Bad("packed list: group %d impossible" % g)
-            out.append((addr, u, r, freed >> k & 1))
+            out.append((addr, u, r, st, freed >> k & 1))
         if i != stop:
             raise Bad("packed list: group %d has %d bytes left" % (g, stop - i))
         at, prev = end, addr
@@ -188,9 +229,16 @@ def show(o, blocks):
     tl = o["timeline"]
     print("  timeline: %d bins of %g ms, peak %d" % (
         len(tl["bins"]), tl["bin_ns"] / 1e6, max((b["max"] for b in tl["bins"]), default=0)))
+    st = o["sites"]
+    if st is not None:
+        print("  stacks: %d rows of %d, clock %d, peak at stamp %d (own heap %d); %d live blocks "
+              "with a stack, %d bytes in the rows" % (
+                  len(st["rows"]), st["rows_cap"], st["clock"], st["peak_stamp"], st["peak_heap"],
+                  sum(1 for b in live if b["stack"]), sum(r["live_bytes"] for r in st["rows"])))
     if blocks:
         for b in live:
-            print("    0x%x %d %d" % (b["addr"], b["usable"], b["requested"]))
+            print("    0x%x %d %d%s" % (b["addr"], b["usable"], b["requested"],
+                                      " stack %d" % b["stack"] if b["stack"] else ""))
 
 
 def main(argv):
