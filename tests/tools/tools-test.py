@@ -2186,14 +2186,14 @@ def case_summary_parity(tmp):
             data[page + 16:page + 24] = (0xffffffff << 32 | 30).to_bytes(8, "little")
         with open(os.path.join(bad, f), "wb") as fh:
             fh.write(data)
-    # A packed list (body version 3) whose first group is not at its
+    # A packed list (body version 3 on) whose first group is not at its
     # data's start.
     for f in logs[3:]:
         with open(os.path.join(src, f), "rb") as fh:
             data = bytearray(fh.read())
         page = int(data[32:40], 16) * 4096
         ver, n, groups = (int.from_bytes(data[page + o:page + o + 8], "little") for o in (8, 1168, 1176))
-        if ver & 0xffffffff == 3 and n:
+        if ver & 0xffffffff >= 3 and n and groups:
             data[page + groups + 8] ^= 1
             with open(os.path.join(bad, f), "wb") as fh:
                 fh.write(data)
