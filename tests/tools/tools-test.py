@@ -1680,8 +1680,15 @@ def case_fuzz(tmp):
         sys.exit(77)
     new = os.path.join(tmp, "new")
     os.mkdir(new)
+    # Beside the corpus, a summary with stacks as the preload writes it
+    # now (rows, SITE entries, stack ids in the packed list).
+    seeds = os.path.join(tmp, "seeds")
+    p = mstat("run", "-o", seeds + "/", "--summary", "--backtrace", "16", "--", prog("prog-stacks"))
+    made = [os.path.join(seeds, f) for f in os.listdir(seeds)] if os.path.isdir(seeds) else []
+    check(p.returncode == 0 and any(open(f, "rb").read().find(b"\n+ SITE ") > 0 for f in made),
+          f"a summary with stacks for the fuzzer: exit {p.returncode}, {made}: {p.stderr[-300:]}")
     r = subprocess.run([fuzz, "-runs=20000", "-max_total_time=60", "-rss_limit_mb=1024",
-                        new, os.path.join(SRC, "tests", "tools", "corpus")],
+                        new, os.path.join(SRC, "tests", "tools", "corpus"), seeds],
                        capture_output=True, text=True, timeout=300)
     check(r.returncode == 0, f"fuzzing found a problem: {r.stderr[-3000:]}")
     check("Done" in r.stderr or "DONE" in r.stderr, "the fuzzer ran to the end")
