@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -2285,6 +2286,51 @@ def case_summary_stacks(tmp):
     check(peak == images(su)[0]["peak"], f"the summary's peak shares add up: {peak} {images(su)[0]['peak']}")
     check(texts["events"] and texts["events"] == texts["summary"],
           "the text report's call stacks are the same for both kinds")
+    # Damaged stacks: FILE:2: reason, the rest of the body still read.
+    d = os.path.join(tmp, "st-summary")
+    f = [x for x in os.listdir(d) if ".nolog" not in x][0]
+    with open(os.path.join(d, f), "rb") as fh:
+        good = fh.read()
+    page = int(good[32:40], 16) * 4096
+
+    def word(data, off):
+        return int.from_bytes(data[page + off:page + off + 8], "little")
+
+    def varint_end(data, i):
+        while data[i] & 0x80:
+            i += 1
+        return i + 1
+
+    rows = (word(good, 1200) >> 32) * 64
+    bad = os.path.join(tmp, "st-damaged")
+    os.mkdir(bad)
+    damage = {}
+    x = bytearray(good)                         # the rows region past the end
+    x[page + 1200:page + 1208] = ((1 << 24) << 32 | 4).to_bytes(8, "little")
+    damage["rows"] = (x, r"call-stack rows \(16 at \+1073741824\) outside the body")
+    x = bytearray(good)                         # row 1's calls no number
+    x[page + rows + 64:page + rows + 72] = struct.pack("<d", float("nan"))
+    damage["nan"] = (x, "call-stack row 1 has a figure that is no number")
+    x = bytearray(good)                         # the list's first block on stack 127
+    groups, data = word(good, 1176), word(good, 1184)
+    i = page + data + word(good, groups + 8)
+    i = varint_end(x, varint_end(x, i))
+    x[i] = 127
+    damage["beyond"] = (x, "1 live blocks name a call stack beyond the summary's 16 rows")
+    for name, (data, why) in damage.items():
+        with open(os.path.join(bad, f + "." + name), "wb") as fh:
+            fh.write(data)
+        r = mstat("report", "--stacks", "--json", os.path.join(bad, f + "." + name))
+        j = json.loads(r.stdout) if r.returncode == 0 else None
+        check(j and re.search(re.escape(f + "." + name) + ":2: " + why, r.stderr),
+              f"damaged {name}: no 'FILE:2: {why}' in {r.stderr[-400:]}")
+        check(j and images(j)[0]["allocations"] == images(su)[0]["allocations"],
+              f"damaged {name}: the counters still read")
+    r = mstat("show", os.path.join(d, f))
+    check(r.returncode == 0 and re.search(r"^Call stacks: \d+ rows written of 15 \(0 bad\)", r.stdout, re.M)
+          and re.search(r"requested  stack \d+$", r.stdout, re.M),
+          f"show: the rows and each block's stack: {r.stdout[-600:]}")
+
     # A tree of processes: fork children (their stacks' peak is the own
     # heap's, inherited blocks left out), exec, spawn, a child killed.
     static = prog("prog-static")
