@@ -62,14 +62,18 @@ ALL_WORKLOADS = [w for g in GROUPS.values() for w in g]
 # workload's own directory, where a build deletes its temporary files.
 # stacks and stacks-sampled are the capture modes of issue 5. summary is
 # MALLOC_STAT_MODE=summary (doc/summary-format.md): the heap's state kept in
-# place, whose file size should follow the live blocks, not the calls.
-ALL_VARIANTS = ["native", "counters", "full", "summary", "full-beside", "full-tmpfs", "stacks",
+# place, whose file size should follow the live blocks, not the calls;
+# summary-stacks(-sampled) the same with stacks, per-site rows in the body.
+ALL_VARIANTS = ["native", "counters", "full", "summary", "summary-stacks",
+                "summary-stacks-sampled", "full-beside", "full-tmpfs", "stacks",
                 "stacks-sampled", "heaptrack", "massif", "memusage", "mtrace"]
 DEFAULT_VARIANTS = ALL_VARIANTS
 # Never cut short by --slow-threshold: they are what the suite measures.
-MSTAT_VARIANTS = ("native", "counters", "full", "summary", "full-beside", "full-tmpfs", "stacks",
-                  "stacks-sampled")
-FULL_VARIANTS = ("full", "summary", "full-beside", "full-tmpfs", "stacks", "stacks-sampled")
+SUMMARY_VARIANTS = ("summary", "summary-stacks", "summary-stacks-sampled")
+MSTAT_VARIANTS = ("native", "counters", "full") + SUMMARY_VARIANTS + (
+    "full-beside", "full-tmpfs", "stacks", "stacks-sampled")
+FULL_VARIANTS = ("full",) + SUMMARY_VARIANTS + ("full-beside", "full-tmpfs", "stacks",
+                                                "stacks-sampled")
 STACK_DEPTH = 32
 STACK_SAMPLE = 65536
 
@@ -89,6 +93,8 @@ TARGETS = {
     ("summary", "churn-1t"): 1.25,
     ("summary", "make"): 1.03,
     ("summary", "configure"): 1.08,
+    ("summary-stacks", "cxx"): 1.35,
+    ("summary-stacks-sampled", "cxx"): 1.06,
     ("stacks", "cxx"): 1.5,
     ("stacks-sampled", "cxx"): 1.10,
 }
@@ -457,25 +463,37 @@ class Summary(Full):
                 "covered": len(s["keys"]), "files": len(paths), "du": du_sb(self.logdir(rundir))}
 
 
-class Stacks(Full):
-    name = "stacks"
-    label = "malloc-stat full logging, stacks of depth %d on every allocation" % STACK_DEPTH
+class StackCapture:
+    """Stacks STACK_DEPTH deep on every allocation, or sampled every
+    `sample` bytes on average: beside a logging variant."""
+    sample = 0
 
     def wrap(self, argv, env, rundir):
         argv, env = super().wrap(argv, env, rundir)
         env["MALLOC_STAT_BACKTRACE"] = str(STACK_DEPTH)
+        if self.sample:
+            env["MALLOC_STAT_SAMPLE"] = str(self.sample)
         return argv, env
+
+
+EVERY = "stacks of depth %d on every allocation" % STACK_DEPTH
+SAMPLED = "stacks of depth %d sampled every %d KiB on average" % (STACK_DEPTH, STACK_SAMPLE >> 10)
+
+
+class Stacks(StackCapture, Full):
+    name, label = "stacks", "malloc-stat full logging, " + EVERY
 
 
 class StacksSampled(Stacks):
-    name = "stacks-sampled"
-    label = ("malloc-stat full logging, stacks of depth %d sampled every %d KiB on average"
-             % (STACK_DEPTH, STACK_SAMPLE >> 10))
+    name, label, sample = "stacks-sampled", "malloc-stat full logging, " + SAMPLED, STACK_SAMPLE
 
-    def wrap(self, argv, env, rundir):
-        argv, env = super().wrap(argv, env, rundir)
-        env["MALLOC_STAT_SAMPLE"] = str(STACK_SAMPLE)
-        return argv, env
+
+class SummaryStacks(StackCapture, Summary):
+    name, label = "summary-stacks", "malloc-stat summary, " + EVERY
+
+
+class SummaryStacksSampled(SummaryStacks):
+    name, label, sample = "summary-stacks-sampled", "malloc-stat summary, " + SAMPLED, STACK_SAMPLE
 
 
 class FullBeside(Full):
@@ -594,7 +612,8 @@ class Mtrace(Variant):
         return {"bytes": size, "entries": lines, "covered": covered}
 
 
-VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, Summary, FullBeside, FullTmpfs, Stacks,
+VARIANT_CLASSES = {c.name: c for c in (Native, Counters, Full, Summary, SummaryStacks,
+                                        SummaryStacksSampled, FullBeside, FullTmpfs, Stacks,
                                         StacksSampled, Heaptrack, Massif, Memusage, Mtrace)}
 
 
@@ -1122,16 +1141,20 @@ def workload_table(res):
         size = first(st, "bytes")
         output = first(st, "output") or fmt_bytes(size)
         bpe = "-"
-        if name == "summary":
+        if name in SUMMARY_VARIANTS:
             disk = first(st, "disk")
-            fsize = first(full["stats"], "bytes") if full and full["stats"] else None
+            # Against the event log of the same capture: with stacks, the
+            # stacks variant's.
+            peer = {"summary-stacks": "stacks", "summary-stacks-sampled": "stacks-sampled"}.get(name)
+            peer = res["rows"].get(peer) if peer else full
+            fsize = first(peer["stats"], "bytes") if peer and peer["stats"] else None
             output = "%s apparent, %s on disk" % (fmt_bytes(size), fmt_bytes(disk))
             if fsize:
                 output += " (%.2f%% / %.2f%% of the full log's %s)" % (
                     100.0 * size / fsize, 100.0 * disk / fsize, fmt_bytes(fsize))
             output += "; %d file%s" % (first(st, "files") or 0,
                                        "" if first(st, "files") == 1 else "s")
-            du, fdu = first(st, "du"), first(full["stats"], "du") if full else None
+            du, fdu = first(st, "du"), first(peer["stats"], "du") if peer and peer["stats"] else None
             if du is not None:
                 output += "; du -sb %s" % fmt_bytes(du)
                 if fdu:

@@ -1344,6 +1344,16 @@ void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tai
 	mstat_log_control2(type, a, b, tail, NULL);
 }
 
+void mstat_log_rss(uint64_t resident, uint64_t shared)
+{
+	char tail[24];
+
+	*mstat_fmt_u64(tail, shared) = '\0';
+	/* The entry's own TIME must not read /proc again. */
+	__atomic_store_n(&W.last_rss, coarse_now(), __ATOMIC_RELAXED);
+	mstat_log_control("RSS", resident, 0, tail);
+}
+
 int mstat_log_open_file(int fd, const char *path)
 {
 	struct stat st;

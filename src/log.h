@@ -99,6 +99,8 @@ void mstat_log_put_locked(const char *text, size_t len);
 
 /* Puts one control entry "+ TYPE A 0xB[ TAIL]\n-\n". */
 void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail);
+/* An RSS entry of a sample just taken (the next periodic one waits). */
+void mstat_log_rss(uint64_t resident, uint64_t shared);
 /* The same with a second word of tail after a space. */
 void mstat_log_control2(const char *type, uint64_t a, uint64_t b, const char *tail,
 			const char *tail2);

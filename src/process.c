@@ -783,8 +783,12 @@ static void init_once(void)
 	}
 }
 
-/* Events of the set-up, in order; more than fit are counted as lost. */
-#define EARLY_MAX 64
+/* Events of the set-up, in order; more than fit are counted as lost.
+ * Room for a few milliseconds of other threads' events: a fork child
+ * that starts threads before its first allocation opens its log has
+ * them all allocate meanwhile (64 lost half of them). Pages never
+ * touched cost nothing. */
+#define EARLY_MAX 4096
 static struct early {
 	uint8_t ev, done;
 	const void *p, *old;
@@ -1087,7 +1091,6 @@ static void put_fini(void)
 	char *e = tail;
 
 	uint64_t resident, shared;
-	char tail_rss[24];
 
 	/* Resident size at exit: short processes get no periodic sample. An
 	 * exec'd image needs it (its maxrss may be the previous image's); a
@@ -1095,10 +1098,8 @@ static void put_fini(void)
 	 * maxrss, as reading /proc would be most of its logging cost. */
 	if ((P.origin == ORIGIN_IMAGE ||
 	     mstat_clock_ns(CLOCK_MONOTONIC) - P.mono0 >= MSTAT_RSS_EVERY_NS) &&
-	    mstat_statm(&resident, &shared) == 0) {
-		*mstat_fmt_u64(tail_rss, shared) = '\0';
-		mstat_log_control("RSS", resident, 0, tail_rss);
-	}
+	    mstat_statm(&resident, &shared) == 0)
+		mstat_log_rss(resident, shared);
 	uint64_t threads = 1;
 
 	/* Threads still running may have counted an event they have not
