@@ -2,8 +2,10 @@
 /*
  * libFuzzer target for the log parser: any bytes, read as one image's log,
  * must give a report or a reasoned refusal, never a crash, a leak or
- * undefined behaviour.
+ * undefined behaviour; and no stack a figure that is no number or below
+ * zero (a summary's rows are doubles the file gives).
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +14,18 @@
 #include "stacks.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Sums of weights may miss zero by a rounding, no more. */
+static bool figure_ok(double v)
+{
+	return isfinite(v) && v > -1;
+}
+
+static bool site_ok(const struct mstat_site *st)
+{
+	return figure_ok(st->calls) && figure_ok(st->bytes) && figure_ok(st->leaked_calls) &&
+	       figure_ok(st->leaked_bytes) && figure_ok(st->peak_calls) && figure_ok(st->peak_bytes);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,6 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (tab.count)
 		__builtin_trap();
+	for (size_t i = 0; i < db.naggs; i++) {
+		if (!site_ok(&db.aggs[i].total))
+			__builtin_trap();
+		for (size_t k = 0; k < db.aggs[i].n; k++)
+			if (!site_ok(&db.aggs[i].v[k].st))
+				__builtin_trap();
+	}
 	mstat_image_free(&im);
 	return 0;
 }

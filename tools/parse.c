@@ -32,6 +32,7 @@ struct state {
 	uint64_t t;		/* current tick */
 	int64_t cur[MSTAT_NSERIES];	/* each curve now (HEAP: own live bytes) */
 	int64_t tmax[MSTAT_NSERIES];	/* each curve's highest in the tick */
+	int64_t own_peak;	/* the HEAP curve's highest: the stacks' peak */
 	struct mstat_ranges anon;	/* anonymous mappings */
 	struct mstat_istacks *is;	/* call stacks, when wanted and logged */
 	struct mstat_summary sum;	/* a summary log's body */
@@ -270,11 +271,8 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 	im->allocs++;
 	im->alloc_bytes += usable;
 	im->in_use = add(im->in_use, usable);
-	if (im->in_use > im->peak) {
+	if (im->in_use > im->peak)
 		im->peak = im->in_use;
-		if (s->is)
-			s->is->peak_ev = s->is->ev;
-	}
 	if (!addr) {
 		mstat_diag_add(&im->diag, s->line, "allocation at address 0");
 		return;
@@ -304,6 +302,12 @@ static inline void alloc(struct state *s, uint64_t addr, uint64_t usable, uint64
 	s->cur[MSTAT_TOTAL] = add(s->cur[MSTAT_TOTAL], usable);
 	grew(s);
 	if (s->is) {
+		/* The stacks' peak is the own heap's, as a summary's peak
+		 * stamp has it: a fork child's inherited blocks left out. */
+		if (s->cur[MSTAT_HEAP] > s->own_peak) {
+			s->own_peak = s->cur[MSTAT_HEAP];
+			s->is->peak_ev = s->is->ev;
+		}
 		s->pending = true;
 		s->pend_addr = addr;
 		s->pend_usable = usable;

@@ -269,8 +269,10 @@ int mstat_summary_row(const struct mstat_summary *s, uint64_t id, struct mstat_s
 	}
 	for (unsigned k = 0; k < 6; k++) {
 		v[k] = f64(p + 8 * k);
-		if (!isfinite(v[k]))
-			return BAD("call-stack row %" PRIu64 " has a figure that is no number", id);
+		/* Beyond 2^64 no heap goes: such figures would add up to
+		 * infinity across images. */
+		if (!isfinite(v[k]) || fabs(v[k]) > 0x1p64)
+			return BAD("call-stack row %" PRIu64 " has a figure that is no number or beyond 2^64", id);
 	}
 	/* Live figures are sums and differences of the same weights: with
 	 * sampling they may miss zero, or the made figures, by a rounding. */

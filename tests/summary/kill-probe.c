@@ -3,9 +3,11 @@
  * Kill-test probe: allocation-heavy work whose own record of
  * every returned call sits in a shared file mapping (STATE), for
  * kill-test.py to compare with the summary after a SIGKILL.
- *   kill-probe STATE OPS
+ *   kill-probe STATE OPS [SPREAD]
  * Per op: the intent (pend) is written, then the call, then the result, the
- * counters into the buffer of the next seq, then seq (the commit).
+ * counters into the buffer of the next seq, then seq (the commit). With
+ * SPREAD the calls come from SPREAD + 1 call paths (a recursion of 0 to
+ * SPREAD frames), so that with stacks on the body has that many sites.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -39,10 +41,31 @@ static uint64_t rnd(uint64_t *s)
 }
 #define FENCE() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
+/* The op's call, depth frames down. */
+static __attribute__((noinline)) void *call(unsigned depth, uint64_t kind, unsigned k, size_t n, void *old)
+{
+	void *p;
+
+	if (depth) {
+		p = call(depth - 1, kind, k, n, old);
+		__asm__ volatile("" ::: "memory");	/* not a tail call */
+		return p;
+	}
+	if (kind == 1)
+		p = k < 50 ? malloc(n) : k < 80 ? calloc(1, n) : realloc(NULL, n);
+	else if (kind == 2)
+		free(old), p = NULL;
+	else
+		p = realloc(old, n);
+	__asm__ volatile("" ::: "memory");	/* no tail calls: a stack a kind */
+	return p;
+}
+
 int main(int argc, char **argv)
 {
 	int fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
 	uint64_t ops = strtoull(argv[2], 0, 10), seed = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull | 1;
+	unsigned spread = argc > 3 ? (unsigned)strtoul(argv[3], 0, 10) : 0;
 	struct state *st;
 	vars (*get)(int) = (vars (*)(int))dlsym(RTLD_DEFAULT, "malloc_stat_get_stat");
 
@@ -73,12 +96,7 @@ int main(int argc, char **argv)
 		FENCE();
 		st->pend_seq = st->seq + 1;
 		FENCE();
-		if (st->kind == 1)
-			p = k < 50 ? malloc(n) : k < 80 ? calloc(1, n) : realloc(NULL, n);
-		else if (st->kind == 2)
-			free((void *)s->addr), p = NULL;
-		else
-			p = realloc((void *)s->addr, n);
+		p = call(spread ? (unsigned)(r >> 56) % (spread + 1) : 0, st->kind, k, n, (void *)s->addr);
 		FENCE();
 		st->new.addr = (uintptr_t)p;
 		st->new.usable = p ? malloc_usable_size(p) : 0;

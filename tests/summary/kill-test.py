@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-3.0-or-later
-"""Kill test: kill-test.py PRELOAD PROBE N [TEXT_BYTES]
+"""Kill test: kill-test.py PRELOAD PROBE N [TEXT_BYTES] [--stacks]
 
 Runs kill-probe under MALLOC_STAT_MODE=summary, SIGKILLs it after a random
 delay, N times, and checks each summary against the probe's own record:
 every returned call is reflected exactly; the one call in flight (if any)
-may show as before, after, or (a realloc) both blocks."""
+may show as before, after, or (a realloc) both blocks. With --stacks the
+probe allocates from a hundred call paths with stacks on, and each site's
+row must hold what the live blocks that name it hold (the call in flight
+may be missing from one or two rows), and have its frames."""
 import ctypes, os, random, signal, struct, subprocess, sys, tempfile, time
 
 import importlib.util
@@ -62,18 +65,60 @@ def check(sf, f):
     diff = total - c["in_use"]
     if diff != 0 and not inflight:
         errs.append("live sum %d != in_use %d" % (total, c["in_use"]))
+    if STACKS:
+        errs += check_sites(o, s, inflight)
     return errs, o, inflight
 
+def check_sites(o, s, inflight):
+    """Rows against the live blocks that name them, exactly but for the
+    call in flight: at most two rows, by at most one block each."""
+    st = o["sites"]
+    if st is None or not st["rows"]:
+        return ["no call-stack rows (body version %d)" % o["body"]["version"]]
+    errs = []
+    rows = {r["id"]: r for r in st["rows"]}
+    blocks = {}
+    for b in o["live"]:
+        if b["stack"]:
+            n, u = blocks.get(b["stack"], (0, 0))
+            blocks[b["stack"]] = (n + 1, u + b["usable"])
+    for i in blocks:
+        if i not in rows:
+            errs.append("live blocks name stack %d, which has no row" % i)
+    off = []
+    for i, r in rows.items():
+        n, u = blocks.get(i, (0, 0))
+        if r["live_calls"] != n or r["live_bytes"] != u:
+            off.append((i, r["live_calls"] - n, r["live_bytes"] - u))
+        if r["frames"] is None:
+            errs.append("row %d has no SITE entry" % i)
+    big = s["old"][1] + 300016 + 64
+    excused = inflight and off and len(off) <= 2 and all(abs(c) <= 1 and abs(b) <= big for _, c, b in off)
+    rb = sum(r["live_bytes"] for r in st["rows"])
+    lb = sum(b["usable"] for b in o["live"] if b["stack"])
+    if off and not excused:
+        errs.append("rows differ from their blocks (id, calls, bytes): %s" % off[:4])
+    if rb != lb and not excused:
+        errs.append("rows hold %d live bytes, blocks with a stack %d" % (rb, lb))
+    if len(rows) < 65:
+        errs.append("only %d rows: the region never grew" % len(rows))
+    return errs
+
+STACKS = "--stacks" in sys.argv
+
 def main():
-    pre, probe, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    text = sys.argv[4] if len(sys.argv) > 4 else "8192"
+    args = [a for a in sys.argv[1:] if a != "--stacks"]
+    pre, probe, n = args[0], args[1], int(args[2])
+    text = args[3] if len(args) > 3 else "8192"
     bad = 0; stats = dict(inflight=0, moved=0, maxslots=0, bins=0)
     for run in range(n):
         d = tempfile.mkdtemp(prefix="sumkill.")
         sf = os.path.join(d, "state")
         env = dict(os.environ, LD_PRELOAD=pre, MALLOC_STAT_MODE="summary",
                    MALLOC_STAT_PREFIX=os.path.join(d, "s"), MALLOC_STAT_SUMMARY_TEXT=text)
-        p = subprocess.Popen([probe, sf, "100000000"], env=env)
+        if STACKS:
+            env["MALLOC_STAT_BACKTRACE"] = "32"
+        p = subprocess.Popen([probe, sf, "100000000"] + (["24"] if STACKS else []), env=env)
         time.sleep(random.uniform(0.02, 1.5))
         p.send_signal(signal.SIGKILL); p.wait()
         logs = [os.path.join(d, x) for x in os.listdir(d) if x.startswith("s.")]

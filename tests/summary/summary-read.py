@@ -162,8 +162,8 @@ def sites(body, frames):
         f = struct.unpack_from("<6dQ", body, off + 64 * i)
         if not f[6] and not any(f[:6]):
             continue
-        if not all(math.isfinite(x) for x in f[:6]):
-            raise Bad("call-stack row %d: a figure that is no number" % i)
+        if not all(math.isfinite(x) and abs(x) <= 2 ** 64 for x in f[:6]):
+            raise Bad("call-stack row %d: a figure that is no number or beyond 2^64" % i)
         held = f[6] <= peak_stamp
         rows.append({"id": i, "calls": f[0], "bytes": f[1], "live_calls": f[2], "live_bytes": f[3],
                      "peak_calls": f[2] if held else f[4], "peak_bytes": f[3] if held else f[5],
