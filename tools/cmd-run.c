@@ -36,10 +36,11 @@ static void run_usage(FILE *out)
 	      "      --sample BYTES    stacks for one allocation every BYTES allocated bytes\n"
 	      "                        on average, not for each; counts stay exact\n"
 	      "                        (MALLOC_STAT_SAMPLE)\n"
-	      "      --summary         keep each image's heap state instead of every event\n"
-	      "                        (experimental; MALLOC_STAT_MODE=summary): files follow\n"
-	      "                        the live blocks, not the calls\n"
-	      "      --events          every event, the text log (the default)\n\n"
+	      "      --summary         keep each image's heap state, not every event (the\n"
+	      "                        default; MALLOC_STAT_MODE=summary): files follow the\n"
+	      "                        live blocks, not the calls, and survive a SIGKILL\n"
+	      "      --events          every event, the text log (MALLOC_STAT_MODE=events);\n"
+	      "                        the default when MALLOC_STAT_MODE says so\n\n"
 	      "What is reported (as for `malloc-stat report`):\n"
 	      "      --json, --html FILE, --top N, --output FILE, --progress, --threads N,\n"
 	      "      --stats, --quiet, --jobs N,..., --stacks, --pid PID, --stack-depth N,\n"
@@ -241,6 +242,10 @@ int mstat_cmd_run(int argc, char **argv)
 	 * recorded 32 frames deep. */
 	if (!backtrace && !getenv("MALLOC_STAT_BACKTRACE") && (sample || o.stacks || o.collapsed))
 		backtrace = "32";
+	/* The summary kind unless asked otherwise: the report's figures
+	 * either way, at a fraction of the files (doc/summary-format.md). */
+	if (!mode && !getenv("MALLOC_STAT_MODE"))
+		mode = "summary";
 	if (make_prefix(prefix_arg, prefix, sizeof(prefix), dir, sizeof(dir)) < 0)
 		return MSTAT_EXIT_RUNFAIL;
 	/* Room, before the command starts, for the images that will get no
