@@ -473,7 +473,7 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	fprintf(out, " (%s read)\n", mstat_bytes(b1, (int64_t)set->bytes));
 	if (r->summaries)
 		fprintf(out, "Recorded as summaries: %zu of the %zu images (the heap's state, not its events: "
-			"no event order, no call stacks)\n", r->summaries, r->images);
+			"no event order; --trace-event has their timelines)\n", r->summaries, r->images);
 	fprintf(out, "All processes: %s allocations (%s), %s frees (%s)\n",
 		mstat_count(b1, r->allocs), mstat_bytes(b2, (int64_t)r->alloc_bytes),
 		mstat_count(b3, r->frees), mstat_bytes(b4, (int64_t)r->free_bytes));
