@@ -51,8 +51,8 @@ void mstat_log_realloc(const void *newp, size_t req, size_t usable,
 		       const void *oldp, size_t old_usable, unsigned *held);
 
 /* The same with a call stack: an "@ ID [frames]" line in the entry, the
- * frames written the first time this file sees that stack. */
-/* site: mstat_log_site()'s, which the summary kind records instead. */
+ * frames written the first time this file sees that stack; the summary
+ * kind records site, mstat_log_site()'s, instead. */
 void mstat_log_alloc_stack(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 			   const uintptr_t *frames, int n, uint32_t site);
 void mstat_log_realloc_stack(const void *newp, size_t req, size_t usable, const void *oldp,
