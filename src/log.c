@@ -430,11 +430,12 @@ static void file_put_slow_(const char *p, size_t len)
 	if (W.direct) {
 		int r = fsize_check(W.win_off + len);
 
-		if (r == 0 && W.win_off + len + 1 > sum_text_cap())
-			r = -EFBIG;	/* no move after sealing: the log is cut */
-
 		if (r == 0)
 			r = file_fd_check();
+		/* After the shrink at exit the body follows the text closely:
+		 * more text than its room moves the body out. */
+		if (r == 0 && W.win_off + len + 1 > sum_text_cap())
+			r = sum_relocate(W.win_off + len);
 		if (r == 0 && mstat_pwrite_all(W.fd, p, len, (off_t)W.win_off) < 0)
 			r = -errno;
 		if (r < 0) {

@@ -154,7 +154,7 @@ bool mstat_log_enabled(void);
 /* MALLOC_STAT_MODE=summary (per-process files only; doc/summary-format.md). The text
  * area before the first body (bytes, MALLOC_STAT_SUMMARY_TEXT). */
 void mstat_log_summary_mode(bool on, uint64_t text_first);
-/* The header's "# SUMMARY 1 PPPPPPPP\n" (the body's page), right after the
+/* The header's "# SUMMARY 2 OOOOOOOO\n" (the body's 64-byte unit), right after the
  * version line so that the digits sit at file offset 32; 0 when this
  * image has no body. */
 #define MSTAT_SUMMARY_LINE 21

@@ -47,13 +47,13 @@ static int by_addr(const void *a, const void *b)
 }
 
 /* The text part's header lines, up to the first entry, printed and read
- * as the report reads them: the body's page when there is a SUMMARY line,
+ * as the report reads them: the body's byte offset when there is a SUMMARY line,
  * else UINT64_MAX. */
 static uint64_t show_header(const char *buf, size_t len)
 {
 	const char *p = buf, *end = memchr(buf, '\0', len);
 	struct mstat_image im;
-	uint64_t page, line = 1;
+	uint64_t at, line = 1;
 
 	mstat_image_init(&im);
 	end = end ? end : buf + len;
@@ -68,9 +68,9 @@ static uint64_t show_header(const char *buf, size_t len)
 			break;	/* MAPS: the rest is addresses */
 		p = eol + 1;
 	}
-	page = im.summary ? im.summary_page : UINT64_MAX;
+	at = im.summary ? im.summary_off : UINT64_MAX;
 	mstat_image_free(&im);
-	return page;
+	return at;
 }
 
 /* Version 4's call-stack rows: how many, and those with live blocks (with
@@ -110,7 +110,7 @@ static void show_sites(const char *file, const struct mstat_summary *s, bool all
 	}
 }
 
-static int show_body(const char *file, const char *buf, size_t len, uint64_t page, bool all)
+static int show_body(const char *file, const char *buf, size_t len, uint64_t body_at, bool all)
 {
 	struct mstat_summary s;
 	struct blk *v;
@@ -119,7 +119,7 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t pag
 					      "deallocated", "in_use", "peak_in_use" };
 	uint64_t n = 0, bytes = 0;
 
-	if (mstat_summary_read(buf, len, page, &s, why, sizeof(why)) < 0) {
+	if (mstat_summary_read(buf, len, body_at, &s, why, sizeof(why)) < 0) {
 		fprintf(stderr, "malloc-stat: %s:2: %s\n", file, why);
 		return -EINVAL;
 	}
@@ -214,7 +214,7 @@ static int show_file(const char *file, bool all)
 	int fd = open(file, O_RDONLY | O_CLOEXEC), r = 0;
 	struct stat st;
 	char *buf;
-	uint64_t page;
+	uint64_t at;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "malloc-stat: %s: %s\n", file, strerror(errno));
@@ -239,11 +239,11 @@ static int show_file(const char *file, bool all)
 		r = -EINVAL;
 	} else {
 		printf("%s\n", file);
-		page = show_header(buf, (size_t)st.st_size);
-		if (page == UINT64_MAX)
+		at = show_header(buf, (size_t)st.st_size);
+		if (at == UINT64_MAX)
 			printf("\nAn event log (no SUMMARY line): `malloc-stat report` reads its entries.\n");
 		else
-			r = show_body(file, buf, (size_t)st.st_size, page, all);
+			r = show_body(file, buf, (size_t)st.st_size, at, all);
 	}
 	munmap(buf, (size_t)st.st_size);
 	return r;

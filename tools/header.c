@@ -6,6 +6,7 @@
  * newer versions: counted and skipped.
  */
 #include "header.h"
+#include "summary.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -211,15 +212,16 @@ int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, ui
 	} else if (KEY("SUMMARY")) {
 		const char *s2 = memchr(v, ' ', (size_t)(eol - v));
 
-		/* "1 PPPPPPPP": the body's version and its first page. */
-		if (!s2 || !num(v, s2, &x) || x != 1 || eol - s2 != 9 ||
+		/* "2 OOOOOOOO": the body's start in 64-byte units; "1
+		 * PPPPPPPP", in 4 KiB pages. */
+		if (!s2 || !num(v, s2, &x) || (x != 1 && x != 2) || eol - s2 != 9 ||
 		    !hexnum(s2 + 1, eol, &y)) {
 			mstat_diag_add(&im->diag, line, "bad SUMMARY header value (a newer version?)");
 			im->summary_bad = true;
 			return 0;
 		}
 		im->summary = true;
-		im->summary_page = y;
+		im->summary_off = y * (x == 1 ? MSTAT_SUMMARY_PAGE : 64);
 	} else if (KEY("MAPS")) {
 		return 1;
 	} else if (KEY("END")) {

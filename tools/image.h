@@ -103,7 +103,7 @@ struct mstat_image {
 	uint64_t stack_sample;
 	bool summary;		/* SUMMARY: the heap state is a body (summary.h) */
 	bool summary_bad;	/* a SUMMARY line this reader cannot read */
-	uint64_t summary_page;	/* where the body starts, in 4 KiB pages */
+	uint64_t summary_off;	/* where the body starts: a byte offset, a multiple of 64 */
 	uint64_t summary_end;	/* a readable body ends here (0: none): merge copies up to it */
 	uint64_t summary_nl;	/* newline bytes before summary_end, for merge's line numbers */
 	char *argv;		/* arguments, each NUL-terminated, back to back */

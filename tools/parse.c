@@ -815,7 +815,7 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	struct mstat_summary *m = &s->sum;
 	char why[160];
 
-	if (mstat_summary_read(buf, len, im->summary_page, m, why, sizeof(why)) < 0) {
+	if (mstat_summary_read(buf, len, im->summary_off, m, why, sizeof(why)) < 0) {
 		mstat_diag_add(&im->diag, 2, "%s: only the text part is read", why);
 		return;
 	}

@@ -290,20 +290,20 @@ int mstat_summary_row(const struct mstat_summary *s, uint64_t id, struct mstat_s
 	return 0;
 }
 
-int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_summary *s,
+int mstat_summary_read(const char *buf, size_t len, uint64_t at, struct mstat_summary *s,
 		       char *why, size_t cap)
 {
 	const unsigned char *b;
 	uint64_t off, word, n, shift, caplog, tloff, sb_len;
 
 	memset(s, 0, sizeof(*s));
-	if (page > len / MSTAT_SUMMARY_PAGE || page * MSTAT_SUMMARY_PAGE + SB_LEN > len)
+	if (at > len || len - at < SB_LEN)
 		return BAD("body at byte %" PRIu64 ", beyond the end of the file (%" PRIu64 " bytes)",
-			   page * MSTAT_SUMMARY_PAGE, len);
-	off = page * MSTAT_SUMMARY_PAGE;
+			   at, (uint64_t)len);
+	off = at;
 	b = (const unsigned char *)buf + off;
-	if (memcmp(b, SB_MAGIC, 8))
-		return BAD("no summary body at byte %" PRIu64 " (%" PRIu64 ": not a page of this file)", off, page);
+	if (off % 64 || memcmp(b, SB_MAGIC, 8))
+		return BAD("no summary body at byte %" PRIu64 " (the SUMMARY line's)", off);
 	word = mstat_summary_u64(b + 8);
 	if (word >> 32 != MSTAT_SUMMARY_PAGE || (word & 0xffffffff) < 1 || (word & 0xffffffff) > 4)
 		return BAD("summary body version %" PRIu64 ", page size %" PRIu64 ": not supported",

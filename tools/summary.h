@@ -57,9 +57,9 @@ struct mstat_summary_row {
 	uint64_t stamp;
 };
 
-/* Reads the body at page `page` of buf (the whole file). 0, or -EINVAL
- * with the reason in why. */
-int mstat_summary_read(const char *buf, size_t len, uint64_t page, struct mstat_summary *s,
+/* Reads the body at byte offset `at` of buf (the whole file). 0, or
+ * -EINVAL with the reason in why. */
+int mstat_summary_read(const char *buf, size_t len, uint64_t at, struct mstat_summary *s,
 		       char *why, size_t cap);
 
 /* Row id (1 <= id < s->nrows) into r, its peak figures those held at the

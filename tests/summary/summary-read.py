@@ -31,7 +31,7 @@ def decode(path):
     text = data if nul < 0 else data[:nul]
     out = {"file": path, "header": {}, "entries": [], "errors": []}
     lines = text.decode("utf-8", "replace").split("\n")
-    page = None
+    base = None     # the body's byte offset
     frames = {}     # stack id -> return addresses, from the SITE entries
     for i, ln in enumerate(lines):
         if ln.startswith("@ ") and out["entries"] and out["entries"][-1].startswith("SITE "):
@@ -42,15 +42,15 @@ def decode(path):
             out["header"][k] = v
             if k == "SUMMARY":
                 ver, _, pg = v.partition(" ")
-                if ver != "1":
+                if ver not in ("1", "2"):
                     raise Bad("summary version %s" % ver)
-                page = int(pg.strip(), 16)
+                # 1: the body's page; 2: its 64-byte unit
+                base = int(pg.strip(), 16) * (PAGE if ver == "1" else 64)
         elif ln.startswith("+ "):
             out["entries"].append(ln[2:])
-    if page is None:
+    if base is None:
         raise Bad("no SUMMARY line (an event log?)")
-    base = page * PAGE
-    if base + PAGE > len(data):
+    if base + 1280 > len(data):
         raise Bad("body at %d beyond the end (%d)" % (base, len(data)))
     sb = data[base:base + PAGE]
     if sb[:8] != b"\0MSSUM01":

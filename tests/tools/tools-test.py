@@ -72,6 +72,12 @@ def images(rep):
     return [im for im in rep["images"] if not im["virtual"]]
 
 
+def summary_body_at(data):
+    """The body's byte offset named by a summary's "# SUMMARY F DIGITS"
+    line (at byte 20): format 1 counts 4 KiB pages, format 2 64-byte units."""
+    return int(data[32:40], 16) * (4096 if data[30:31] == b"1" else 64)
+
+
 def by_id(rep):
     return {im["id"]: im for im in rep["images"]}
 
@@ -2188,7 +2194,7 @@ def case_summary_parity(tmp):
     for i, f in enumerate(logs[:3]):
         with open(os.path.join(src, f), "rb") as fh:
             data = bytearray(fh.read())
-        page = int(data[32:40], 16) * 4096
+        page = summary_body_at(data)
         if i == 0:
             data = data[:page + 100]            # cut inside the superblock
         elif i == 1:
@@ -2202,7 +2208,7 @@ def case_summary_parity(tmp):
     for f in logs[3:]:
         with open(os.path.join(src, f), "rb") as fh:
             data = bytearray(fh.read())
-        page = int(data[32:40], 16) * 4096
+        page = summary_body_at(data)
         ver, n, groups = (int.from_bytes(data[page + o:page + o + 8], "little") for o in (8, 1168, 1176))
         if ver & 0xffffffff >= 3 and n and groups:
             data[page + groups + 8] ^= 1
@@ -2294,7 +2300,7 @@ def case_summary_stacks(tmp):
     f = [x for x in os.listdir(d) if ".nolog" not in x][0]
     with open(os.path.join(d, f), "rb") as fh:
         good = fh.read()
-    page = int(good[32:40], 16) * 4096
+    page = summary_body_at(good)
 
     def word(data, off):
         return int.from_bytes(data[page + off:page + off + 8], "little")
