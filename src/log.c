@@ -1003,32 +1003,49 @@ void mstat_log_mremap(const void *newp, size_t newlen, const void *oldp, size_t 
 	LOG_ENTRY(held, ENTRY_MAX, true, fmt_mremap, fmt_mremap, newp, newlen, oldp, oldlen);
 }
 
+/* The text entries apart from the entry points: their frame (the entry's
+ * buffer, six saved registers) is not paid by the summary's events. */
+static __attribute__((noinline)) void text_alloc(enum mstat_ev ev, const void *p, size_t req,
+						 size_t usable)
+{
+	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
+}
+
+static __attribute__((noinline)) void text_free(enum mstat_ev ev, const void *p, size_t usable)
+{
+	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
+}
+
+static __attribute__((noinline)) void text_realloc(const void *newp, size_t req, size_t usable,
+						   const void *oldp, size_t old_usable,
+						   unsigned *held)
+{
+	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
+}
+
 void mstat_log_alloc(enum mstat_ev ev, const void *p, size_t req, size_t usable)
 {
-	if (SUM.mode) {
+	if (SUM.mode)
 		sum_event(p, req, usable, NULL, 0, false, 0, NULL);
-		return;
-	}
-	LOG_ENTRY(false, ENTRY_MAX, true, fmt_alloc, fmt_alloc, ev, p, req, usable);
+	else
+		text_alloc(ev, p, req, usable);
 }
 
 void mstat_log_free(enum mstat_ev ev, const void *p, size_t usable)
 {
-	if (SUM.mode) {
+	if (SUM.mode)
 		sum_event(NULL, 0, 0, p, usable, false, 0, NULL);
-		return;
-	}
-	LOG_ENTRY(false, ENTRY_MAX, true, fmt_free, fmt_free, ev, p, usable);
+	else
+		text_free(ev, p, usable);
 }
 
 void mstat_log_realloc(const void *newp, size_t req, size_t usable, const void *oldp,
 		       size_t old_usable, unsigned *held)
 {
-	if (SUM.mode) {
+	if (SUM.mode)
 		sum_event(newp, req, usable, oldp, old_usable, newp == oldp, 0, held);
-		return;
-	}
-	LOG_ENTRY(*held == MSTAT_HOLD_WRITER, ENTRY_MAX, true, fmt_realloc, fmt_realloc, newp, req, usable, oldp, old_usable);
+	else
+		text_realloc(newp, req, usable, oldp, old_usable, held);
 }
 
 /* ---- call stacks ---- */
