@@ -6,7 +6,12 @@
  * change) and a signal handler can use it; a block whose bucket is full
  * is simply not the preload's (counted as before). Dozens of blocks live
  * at a time in practice: the loader's for libunwind and liblzma, and one
- * TLS block of libunwind per thread that has unwound.
+ * TLS block of libunwind per thread that has unwound. A byte per bucket
+ * counts its addresses, so that a free or a malloc of the program's (the
+ * set is read on each once stacks are on) looks at one byte, not a line,
+ * when its bucket is empty: most are. A block is counted before its
+ * malloc returns and uncounted after it left its bucket, so a lookup that
+ * follows the malloc (as any free of it does) finds the count set.
  */
 #include "self.h"
 
@@ -18,16 +23,20 @@ extern void *__libc_realloc(void *, size_t);
 __thread uint8_t mstat_self_inside __attribute__((tls_model("initial-exec")));
 unsigned mstat_self_n;
 static uintptr_t set[BUCKETS][WAYS] __attribute__((aligned(64)));
+static uint8_t fill[BUCKETS] __attribute__((aligned(64)));
 
-static uintptr_t *bucket(uintptr_t p)
+static unsigned bucket(uintptr_t p)
 {
-	return set[(uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull >> 56];
+	return (unsigned)((uint64_t)(p >> 4) * 0x9e3779b97f4a7c15ull >> 56);
 }
 
 static bool keep(void *p)
 {
-	uintptr_t *b = bucket((uintptr_t)p);
+	unsigned k = bucket((uintptr_t)p);
+	uintptr_t *b = set[k];
 
+	/* Counted first: a lookup never sees the address with a zero count. */
+	__atomic_fetch_add(&fill[k], 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < WAYS; i++) {
 		uintptr_t zero = 0;
 
@@ -38,19 +47,24 @@ static bool keep(void *p)
 			return true;
 		}
 	}
+	__atomic_fetch_sub(&fill[k], 1, __ATOMIC_RELAXED);
 	return false;
 }
 
 bool mstat_self_take(const void *p)
 {
-	uintptr_t *b = bucket((uintptr_t)p);
+	unsigned k = bucket((uintptr_t)p);
+	uintptr_t *b = set[k];
 
+	if (MSTAT_LIKELY(!__atomic_load_n(&fill[k], __ATOMIC_RELAXED)))
+		return false;
 	for (int i = 0; i < WAYS; i++) {
 		uintptr_t want = (uintptr_t)p;
 
 		if (__atomic_load_n(&b[i], __ATOMIC_RELAXED) == want &&
 		    __atomic_compare_exchange_n(&b[i], &want, 0, 0, __ATOMIC_RELAXED,
 						__ATOMIC_RELAXED)) {
+			__atomic_fetch_sub(&fill[k], 1, __ATOMIC_RELAXED);
 			__atomic_fetch_sub(&mstat_self_n, 1, __ATOMIC_RELAXED);
 			return true;
 		}
