@@ -8,9 +8,10 @@ A shared VM moves a workload's bare wall time by 20-40% between rounds;
 the instructions a run executes (user mode, `valgrind --tool=callgrind`)
 do not move. This counts them for two small workloads, each bare, with
 counters only, the event log, the summary, and the summary with stacks
-sampled every 64 KiB, and prints a markdown table: instructions, the
-ratio to bare, and instructions per allocator event over counters only
-(the events are the image files' own counts, allocations and frees). A
+(depth 32) sampled every 64 KiB or on every allocation, and prints a
+markdown table: instructions, the ratio to bare, and instructions per
+allocator event over counters only (the events are the image files' own
+counts, allocations and frees). A
 compiler's whole driver tree is followed (--trace-children=yes) and its
 processes' totals are added up.
 
@@ -37,6 +38,8 @@ MODES = [
     ("summary, stacks sampled 64 KiB",
      {"MALLOC_STAT_MODE": "summary", "MALLOC_STAT_BACKTRACE": "32",
       "MALLOC_STAT_SAMPLE": "65536"}),
+    ("summary, a stack for every allocation",
+     {"MALLOC_STAT_MODE": "summary", "MALLOC_STAT_BACKTRACE": "32"}),
 ]
 
 TOTALS = re.compile(rb"^(?:summary|totals):\s+(\d+)", re.M)
