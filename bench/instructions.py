@@ -29,6 +29,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from run import base_env  # noqa: E402
 
 MODES = [
     ("bare", None),
@@ -118,10 +120,7 @@ def main():
             for name, extra in MODES:
                 outdir = tempfile.mkdtemp(dir=scratch)
                 logdir = tempfile.mkdtemp(dir=scratch)
-                env = dict(os.environ)
-                for k in list(env):
-                    if k.startswith("MALLOC_STAT_") or k == "LD_PRELOAD":
-                        del env[k]
+                env = base_env()  # no MALLOC_PERTURB_ from meson test, C locale
                 if extra is not None:
                     env["LD_PRELOAD"] = so
                     if extra:
