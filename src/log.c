@@ -78,6 +78,7 @@ static struct {
 	bool win_nofork;	/* MADV_DONTFORK: not in fork children */
 	char *stale;		/* a sealed window, left for exec or exit */
 	size_t stale_len;
+	uint64_t stale_off;	/* its file offset */
 	uint64_t last_tick;	/* TIME entries */
 	uint64_t last_rss;	/* RSS entries */
 	uint64_t win_off;	/* file offset of the window */
@@ -280,6 +281,28 @@ static int file_fd_check(void)
 		return fd;
 	W.fd = fd;
 	return 0;
+}
+
+/* The file cut at len: through W.fd when we hold it, else through a
+ * descriptor of its own, checked and closed (no dup out of the program's
+ * numbers: it lives for three calls). */
+static void file_cut(uint64_t len)
+{
+	struct stat st;
+	int fd;
+
+	if (W.fd >= 0 || W.fd_checked) {
+		if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)len) == 0)
+			W.file_len = len;
+		return;
+	}
+	fd = open(W.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && st.st_dev == W.dev && st.st_ino == W.ino &&
+	    ftruncate(fd, (off_t)len) == 0)
+		W.file_len = len;
+	close(fd);
 }
 
 static int fsize_check(uint64_t size);
@@ -1484,6 +1507,7 @@ void mstat_log_seal_locked(void)
 	 * window stays mapped, unused (the trim below cuts its tail off). */
 	W.stale = W.win;
 	W.stale_len = W.win_len;
+	W.stale_off = W.win_off;
 	W.win = NULL;
 	W.win_len = 0;
 	W.win_off = end;
@@ -1491,8 +1515,8 @@ void mstat_log_seal_locked(void)
 	W.direct = true;
 	if (sum_has_body())
 		sum_compact(end);
-	else if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)end) == 0)
-		W.file_len = end;
+	else
+		file_cut(end);
 }
 
 void mstat_log_remap_locked(void)
