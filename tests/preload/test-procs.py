@@ -286,19 +286,25 @@ elif case == 'pidreuse':
 	# 200 traced children, the pid counter run round (pid_max is 32768
 	# here) by children of raw clone that log nothing, 200 more: the second
 	# lap reuses the first one's pids, and no two processes may be confused.
-	run_ok([procs, 'pidreuse', child, '200'], timeout=150)
-	t = tree_of()
-	root = t.roots[0]
-	k = kids(t, root)
-	check_eq(len(k), 400, 'children of the root')
-	check_eq(len({(i.pid, i.start) for i in k}), 400, 'distinct (PID, START) pairs')
-	pids = [i.pid for i in k]
-	reused = len(pids) - len(set(pids))
-	# Other programs on the machine take pids meanwhile: on a busy one fewer
-	# of ours come round again, but some must.
+	# Other programs on the machine take pids meanwhile: on a busy one
+	# fewer of ours come round again, and a lap that reused almost none
+	# proves nothing, so it runs again (at most four times).
+	for attempt in range(4):
+		shutil.rmtree(d)
+		os.mkdir(d)
+		run_ok([procs, 'pidreuse', child, '200'], timeout=150)
+		t = tree_of()
+		root = t.roots[0]
+		k = kids(t, root)
+		check_eq(len(k), 400, 'children of the root')
+		check_eq(len({(i.pid, i.start) for i in k}), 400, 'distinct (PID, START) pairs')
+		check_eq(len({i.name for i in k}), 400, 'distinct files')
+		pids = [i.pid for i in k]
+		reused = len(pids) - len(set(pids))
+		print('attempt %d: %d pids reused' % (attempt + 1, reused))
+		if reused >= 10:
+			break
 	check(reused >= 10, 'pids reused by two traced children: %d' % reused)
-	check_eq(len({i.name for i in k}), 400, 'distinct files')
-	print('%d pids reused' % reused)
 
 elif case == 'identity':
 	# Fork children name themselves without reading /proc (START from a
