@@ -73,15 +73,52 @@ static void label(const struct mstat_report *r, const struct mstat_image *im, ch
 		memcpy(buf + n, tail, tl + 1);
 }
 
+/* The gaps at an image, after its label: " -> ldconfig: not traced (static
+ * program)" for an exec into an untraced program, " +3 untraced children"
+ * for children that left no log (the Gaps line has their causes). */
+static void gap_suffix(const struct mstat_report *r, const long *exec_at, const size_t *kids,
+		       long img, char *buf, size_t cap)
+{
+	size_t l = 0;
+
+	buf[0] = '\0';
+	if (exec_at && exec_at[img] >= 0) {
+		const struct mstat_untraced_one *u = &r->untraced_execs.v[exec_at[img]];
+		const char *p = u->path, *b = p ? strrchr(p, '/') : NULL;
+		char name[96];
+
+		mstat_text_escape(name, sizeof(name), b && b[1] ? b + 1 : p && *p ? p : "?");
+		l = (size_t)snprintf(buf, cap, " -> %s: not traced (%s)", name,
+				     mstat_why_names[u->why]);
+	}
+	if (kids && kids[img] && l < cap)
+		snprintf(buf + l, cap - l, " +%zu untraced %s", kids[img],
+			 plural(kids[img], "child", "children"));
+}
+
 static void tree(const struct mstat_report *r, FILE *out)
 {
 	struct mstat_row *rows;
-	size_t n;
+	size_t n, *kids = NULL;
+	long *exec_at = NULL;
 	bool open[64] = { 0 };	/* an ancestor at this depth has siblings below */
 	int room = r->width - 64;
 
 	if (mstat_fold(r, r->top, &rows, &n) < 0)
 		return;
+	/* Where the gaps are: by image (no marks if there is no memory). */
+	if (r->untraced.n)
+		kids = calloc(r->set->n, sizeof(*kids));
+	for (size_t i = 0; kids && i < r->untraced.n; i++)
+		if (r->untraced.v[i].image >= 0 && (size_t)r->untraced.v[i].image < r->set->n)
+			kids[r->untraced.v[i].image]++;
+	if (r->untraced_execs.n && (exec_at = malloc(r->set->n * sizeof(*exec_at))))
+		for (size_t k = 0; k < r->set->n; k++)
+			exec_at[k] = -1;
+	for (size_t i = 0; exec_at && i < r->untraced_execs.n; i++)
+		if (r->untraced_execs.v[i].image >= 0 &&
+		    (size_t)r->untraced_execs.v[i].image < r->set->n)
+			exec_at[r->untraced_execs.v[i].image] = (long)i;
 	fprintf(out, "\nProcess tree (heaviest subtrees first%s):\n",
 		r->top ? "; --top 0 shows all" : "");
 	fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s\n", "PEAK", "ANON MMAP", "RESIDENT",
@@ -109,7 +146,14 @@ static void tree(const struct mstat_report *r, FILE *out)
 			const struct mstat_image *im = &r->set->img[row->img];
 			bool lk = mstat_image_leaks(im);
 
-			label(r, im, text, sizeof(text), (size_t)max);
+			char gap[192];
+			size_t gl;
+
+			gap_suffix(r, exec_at, kids, row->img, gap, sizeof(gap));
+			gl = strlen(gap);
+			label(r, im, text, sizeof(text) - gl,
+			      (size_t)(max > (int)gl + 24 ? max - (int)gl : 24));
+			memcpy(text + strlen(text), gap, gl + 1);
 			if (im->virt)
 				fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s%s\n", "", "", "", "", "", "",
 					"", pre, text);
@@ -139,6 +183,8 @@ static void tree(const struct mstat_report *r, FILE *out)
 		}
 	}
 	free(rows);
+	free(kids);
+	free(exec_at);
 }
 
 static void commands(const struct mstat_report *r, FILE *out)
@@ -351,27 +397,37 @@ static void memory(const struct mstat_report *r, FILE *out)
 /* "N what (why N, ...: name, name)": the first four program names. */
 static void untraced_list(const struct mstat_untraced *u, const char *what, FILE *out)
 {
+	size_t rest[MSTAT_WHY_N] = { 0 };
 	const char *in = " (";
 
-	fprintf(out, "%zu %s", u->n, what);
-	for (int w = 0; w < MSTAT_WHY_N; w++) {
-		if (!u->by[w])
+	/* Each name with its own cause, then what the rest were: "2 execs
+	 * into untraced programs: ldconfig (static program), ls (environment
+	 * without the preload)". */
+	fprintf(out, "%zu %s: ", u->n, what);
+	for (size_t i = 0; i < u->n; i++) {
+		if (i >= 4) {
+			rest[u->v[i].why]++;
 			continue;
-		fprintf(out, "%s%s %zu", in, mstat_why_names[w], u->by[w]);
-		in = ", ";
-	}
-	fputs(": ", out);
-	for (size_t i = 0; i < u->n && i < 4; i++) {
+		}
 		const char *p = u->v[i].path, *b = p ? strrchr(p, '/') : NULL;
+		/* A name for a terminal: no control characters. */
+		const char *c = b && b[1] ? b + 1 : p && *p ? p : "?";
 
 		fputs(i ? ", " : "", out);
-		/* A name for a terminal: no control characters. */
-		const char *c = b ? b + 1 : p && *p ? p : "?";
-
 		for (int k = 0; c[k] && k < 48; k++)
 			fputc((unsigned char)c[k] < 0x20 || c[k] == 0x7f ? '?' : c[k], out);
+		fprintf(out, " (%s)", mstat_why_names[u->v[i].why]);
 	}
-	fprintf(out, "%s)", u->n > 4 ? ", ..." : "");
+	if (u->n <= 4)
+		return;
+	fprintf(out, ", and %zu more", u->n - 4);
+	for (int w = 0; w < MSTAT_WHY_N; w++) {
+		if (!rest[w])
+			continue;
+		fprintf(out, "%s%s %zu", in, mstat_why_names[w], rest[w]);
+		in = ", ";
+	}
+	fputc(')', out);
 }
 
 /* " (full disk 2, file-size limit 1, ENOMEM 1)": counts by errno, those

@@ -10,7 +10,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "grow.h"
@@ -20,19 +23,33 @@ const char *const mstat_why_names[MSTAT_WHY_N] = {
 	"setuid or setgid program", "no log (reason unknown)",
 };
 
-/* What the program file says, read now: setuid bits, or no PT_INTERP. */
-static enum mstat_why program_why(const char *path)
+/* What the program file says, read now: setuid or setgid bits or file
+ * capabilities (any of them puts the loader in secure-execution mode,
+ * which drops LD_PRELOAD, unless the process already had those ids: then
+ * it was traced and is not asked about), or no PT_INTERP. A relative
+ * path is taken from cwd, the directory the exec'ing image started in
+ * (NULL: unknown). */
+static enum mstat_why program_why(const char *path, const char *cwd)
 {
+	char full[PATH_MAX];
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
 	struct stat st;
 	enum mstat_why why = MSTAT_WHY_UNKNOWN;
 	int fd;
 
-	if (!path || path[0] != '/' || stat(path, &st) < 0)
+	if (!path || !*path)
 		return why;
-	if ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
-	    (st.st_mode & S_ISGID && st.st_gid != getegid()))
+	if (path[0] != '/') {
+		int n = cwd && cwd[0] == '/' ? snprintf(full, sizeof(full), "%s/%s", cwd, path) : -1;
+
+		if (n < 0 || (size_t)n >= sizeof(full))
+			return why;
+		path = full;
+	}
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return why;
+	if (st.st_mode & (S_ISUID | S_ISGID) || getxattr(path, "security.capability", NULL, 0) > 0)
 		return MSTAT_WHY_SETUID;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -167,13 +184,13 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
 				continue;
 			s = last_try(im, t + i, n);
 			why = s->err ? MSTAT_WHY_FAILED : s->env ? MSTAT_WHY_ENV :
-				       program_why(s->path);
+				       program_why(s->path, im->cwd);
 			r = add(u, (long)k, s->pid, s->err, why, s->path);
 		}
 		if (im->exec_untraced && r == 0 &&
 		    !mstat_nolog_has(&set->nolog, im->pid, im->has_start ? im->start : 0, -1, 0))
 			r = add(execs, (long)k, im->pid, 0,
-				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path),
+				im->exec_env ? MSTAT_WHY_ENV : program_why(im->exec_path, im->cwd),
 				im->exec_path);
 	}
 	free(t);

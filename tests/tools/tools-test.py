@@ -160,6 +160,35 @@ def case_untraced(tmp):
         check(why.get("static program") == 1, f"the static program: {why}")
     check(rep["totals"]["untraced"] == len(rep["untraced"]), "totals.untraced")
     check(all(u["parent"] is not None for u in rep["untraced"]), "each names the image that started it")
+    if os.path.exists(static):
+        # Named by a relative path: read from the directory the exec'ing
+        # image started in. Before, anything but an absolute path was
+        # "no log (reason unknown)".
+        p, rel = run_json(tmp, "rel", ["sh", "-c", "./prog-static /bin/true"],
+                          cwd=os.path.dirname(static))
+        got = [(u["why"], u["path"]) for u in (rel or {}).get("untraced", []) +
+               (rel or {}).get("untraced_execs", [])]
+        check(p.returncode == 0 and ("static program", "./prog-static") in got,
+              f"a static program on a relative path: {p.returncode} {got}")
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() == 0 and setpriv:
+        # A setuid program exec'd by a process of another user: the
+        # loader's secure-execution mode drops the preload. Whose program
+        # it is says nothing to the reader (root here, as is the file's
+        # owner); before, the file's owner was compared with the reader's
+        # uid and the cause was unknown.
+        own = os.path.join(tmp, "own")
+        os.mkdir(own)
+        os.chmod(own, 0o1777)
+        suid = os.path.join(own, "suid-true")
+        shutil.copy("/bin/true", suid)
+        os.chmod(suid, 0o4755)
+        os.chmod(tmp, 0o755)
+        p, sr = run_json(own, "x", [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                                    suid])
+        got = [(u["why"], u["path"]) for u in (sr or {}).get("untraced_execs", [])]
+        check(p.returncode == 0 and got == [("setuid or setgid program", suid)],
+              f"a setuid program exec'd by another user: {p.returncode} {got} {p.stderr[-300:]}")
     t = mstat("report", os.path.join(tmp, "sh"))
     check("started untraced" in t.stdout and "Note: " in t.stdout,
           f"the text report says so: {t.stdout[-600:]}")
@@ -203,10 +232,17 @@ def case_execs(tmp):
               for u in rep.get("untraced_execs", [])),
           f"each exec names the env image that exec'd: {rep.get('untraced_execs')}")
     r = mstat("report", os.path.join(tmp, "ex"))
-    check("Gaps: 1 child started untraced (" in r.stdout and
-          "2 execs into untraced programs (" in r.stdout, f"text gaps: {r.stdout[-400:]}")
+    check("Gaps: 1 child started untraced: true (environment without the preload)" in r.stdout
+          and "2 execs into untraced programs: true (environment without the preload), "
+          "true (environment without the preload)" in r.stdout, f"text gaps: {r.stdout[-400:]}")
     check("Note: 1 of the 3 processes started was not traced" in r.stdout,
           f"text note: {r.stdout[-400:]}")
+    # In the tree, where they happened: the sh with its untraced child,
+    # each env with the program it exec'd.
+    tree = r.stdout[r.stdout.find("Process tree"):r.stdout.find("Commands")]
+    check(tree.count(" +1 untraced child") == 1 and
+          tree.count("-> true: not traced (environment without the preload)") == 2,
+          f"the tree's gap marks: {tree}")
 
 
 def case_cut(tmp):
