@@ -113,6 +113,9 @@ struct mstat_image {
 	/* entries, as the preload counts them (usable bytes) */
 	uint64_t allocs, alloc_bytes, frees, free_bytes;
 	int64_t in_use, peak;
+	/* How far peak may be from the true peak with threads (FINI's
+	 * peak_slack, or the summary's counting threads x 64 KiB); 0: exact. */
+	uint64_t peak_slack;
 	uint64_t live_blocks, live_bytes, live_req;	/* own, at the end */
 	uint64_t inh_frees, inh_free_bytes;	/* of inherited blocks */
 	uint64_t unknown_frees, unknown_free_bytes;	/* in gaps */

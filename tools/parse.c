@@ -453,9 +453,9 @@ static int add_fork(struct state *s, uint64_t pid, uint64_t off)
 
 static void fini(struct state *s, const char *p, const char *eol)
 {
-	static const char *const keys[9] = { "allocations=", "allocated=", "deallocations=",
-					     "deallocated=", "in_use=", "peak_in_use=",
-					     "maxrss=", "threads=", "time=" };
+	static const char *const keys[10] = { "allocations=", "allocated=", "deallocations=",
+					      "deallocated=", "in_use=", "peak_in_use=",
+					      "maxrss=", "threads=", "time=", "peak_slack=" };
 	struct mstat_image *im = s->im;
 	unsigned seen = 0, bad = 0;
 	uint64_t threads = 1;
@@ -466,7 +466,7 @@ static void fini(struct state *s, const char *p, const char *eol)
 		const char *sp = memchr(p, ' ', (size_t)(eol - p));
 		const char *e = sp ? sp : eol;
 
-		for (unsigned k = 0; k < 9; k++) {
+		for (unsigned k = 0; k < 10; k++) {
 			size_t kl = strlen(keys[k]);
 			uint64_t v = 0;
 			bool neg = false;
@@ -483,7 +483,7 @@ static void fini(struct state *s, const char *p, const char *eol)
 			 * reset through the API); no size beyond the address
 			 * space. */
 			if (dec(q, &v) != e || (neg && k != 4 && k != 5) ||
-			    (k < 7 && v > SIZE_MAX_PLAUSIBLE && (k != 0 && k != 2)) ||
+			    ((k < 7 || k == 9) && v > SIZE_MAX_PLAUSIBLE && (k != 0 && k != 2)) ||
 			    (k == 8 && v > MONO_PLAUSIBLE)) {
 				bad |= 1u << k;
 				continue;
@@ -494,13 +494,15 @@ static void fini(struct state *s, const char *p, const char *eol)
 				threads = v;
 			else if (k == 8)
 				im->fini_ns = v;
+			else if (k == 9)
+				im->peak_slack = v;
 			else
 				im->fini[k] = neg ? 0 - v : v;
 			seen |= 1u << k;
 		}
 		p = e + 1;
 	}
-	for (unsigned k = 0; k < 9; k++) {
+	for (unsigned k = 0; k < 10; k++) {
 		if (!(bad & (1u << k)))
 			continue;
 		mstat_diag_add(&im->diag, s->line, "FINI %.*s is impossible (negative or too large): ignored",
@@ -894,6 +896,14 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->inh_free_bytes = im->unknown_free_bytes = 0;
 		im->in_use = im->peak = (int64_t)im->live_bytes;
 	}
+	/* The heap held at least what is live: a process killed between a
+	 * block's entry in the table and its count (a call that had not
+	 * returned), or a peak that threads count in 64 KiB steps, may have
+	 * a peak below it. */
+	if (im->peak < (int64_t)im->live_bytes)
+		im->peak = (int64_t)im->live_bytes;
+	if (!im->peak_slack && m->threads_counted)
+		im->peak_slack = (uint64_t)m->threads_counted << 16;
 	s->cur[MSTAT_HEAP] = s->cur[MSTAT_TOTAL] = (int64_t)im->live_bytes;
 	if (im->peak > im->total_peak)
 		im->total_peak = im->peak;

@@ -154,6 +154,8 @@ static void image(const struct mstat_report *r, FILE *out, const long *ids, long
 	fprintf(out, "%lld", (long long)im->in_use);
 	key(out, "peak", &f);
 	fprintf(out, "%lld", (long long)im->peak);
+	key(out, "peak_slack", &f);
+	fprintf(out, "%llu", (unsigned long long)im->peak_slack);
 	key(out, "live_blocks_end", &f);
 	fprintf(out, "%llu", (unsigned long long)im->live_blocks);
 	key(out, "live_bytes_end", &f);

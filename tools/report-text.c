@@ -450,6 +450,27 @@ static void causes(const size_t by[MSTAT_ERRNOS], FILE *out)
 		fputc(')', out);
 }
 
+/* Peaks of processes with threads are exact only to within their slack:
+ * said once, with the largest. */
+static void slack_note(const struct mstat_report *r, FILE *out)
+{
+	const struct mstat_set *set = r->set;
+	uint64_t most = 0;
+	size_t n = 0;
+	char b[MSTAT_UNIT_LEN];
+
+	for (size_t k = 0; k < set->n; k++)
+		if (set->img[k].valid && !set->img[k].virt && set->img[k].peak_slack) {
+			n++;
+			if (set->img[k].peak_slack > most)
+				most = set->img[k].peak_slack;
+		}
+	if (n)
+		fprintf(out, "Note: the heap peaks of %zu %s with threads are exact to within 64 KiB a thread "
+			"(at most %s here; `peak_slack` in --json); calls, bytes and leaks are exact.\n",
+			n, plural(n, "image", "images"), mstat_bytes(b, (int64_t)most));
+}
+
 static void gaps(const struct mstat_report *r, FILE *out)
 {
 	const char *sep = " ";
@@ -540,6 +561,7 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	commands(r, out);
 	leaks(r, out);
 	gaps(r, out);
+	slack_note(r, out);
 	if (set->problems)
 		fprintf(out, "\nProblems: %llu in the logs (messages on stderr); the numbers above are from everything readable\n",
 			(unsigned long long)set->problems);

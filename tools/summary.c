@@ -65,6 +65,7 @@ static int threads_read(struct mstat_summary *s, const unsigned char *b, uint64_
 
 			for (unsigned k = 0; k < 5; k++)
 				s->ctr[k] += mstat_summary_u64(c + 8 * k);
+			s->threads_counted += mstat_summary_u64(c) || mstat_summary_u64(c + 16);
 		}
 		s->threads = (unsigned)n;
 		if ((int64_t)s->ctr[5] < (int64_t)s->ctr[4])

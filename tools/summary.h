@@ -35,6 +35,7 @@ struct mstat_summary {
 	const unsigned char *list;	/* and its entries' bytes */
 	uint64_t nlist, list_len;
 	unsigned threads;		/* thread counter slots added to ctr */
+	unsigned threads_counted;	/* of them, those that counted a call */
 	const unsigned char *bins;	/* the timeline */
 	unsigned nbins;
 	uint64_t bin_ns;		/* a bin's width */
