@@ -8,9 +8,12 @@ prog-nogrow keeps 20,000 blocks live per thread once the limit is 64 KiB,
 alone and with 4 threads. Each run must exit 0 (no SIGXFSZ, every malloc
 served), leave a body whose counters have every call and whose lost count
 is not zero, and make few attempts to grow: strace counts its prlimit64
-calls (each attempt's RLIMIT_FSIZE check; traced alone, through seccomp,
-so the rest runs at full speed). Retrying on every event of a full table
-made one per event; the preload waits 10 ms after a failure."""
+calls (each attempt's limit checks; traced alone, through seccomp, so the
+rest runs at full speed). Retrying on every event of a full table made one
+per event; the preload waits 10 ms to 1 s after a failure. Then under
+RLIMIT_AS, 64 MiB above the process's size, 750,000 blocks (about 48 MB):
+the preload's maps must leave them room (before, the body took the
+address space and the program's malloc failed)."""
 import os
 import shutil
 import subprocess
@@ -26,12 +29,12 @@ N = 20000
 def main():
     pre, prog = sys.argv[1], sys.argv[2]
     strace = shutil.which("strace")
-    for threads in (0, 4):
+    for threads, n, limit in ((0, N, "fsize"), (4, N, "fsize"), (0, 750000, "as")):
         d = tempfile.mkdtemp(prefix="sumnogrow.")
         ours = dict(LD_PRELOAD=pre, MALLOC_STAT_MODE="summary",
                     MALLOC_STAT_PREFIX=os.path.join(d, "s"))
         env = dict(os.environ, **ours)
-        argv = [prog, str(threads), str(N)]
+        argv = [prog, str(threads), str(n), limit]
         trace = os.path.join(d, "trace")
         if strace:  # the preload in the probe only, not in strace
             env = dict(os.environ)
@@ -39,7 +42,7 @@ def main():
                 [a for k, v in ours.items() for a in ("-E", f"{k}={v}")] + argv
         r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, timeout=120)
-        what = f"{threads} threads"
+        what = f"{threads} threads, RLIMIT_{limit.upper()}"
         if not check(r.returncode == 0 and r.stdout.startswith("allocations "),
                      f"{what}: exit {r.returncode}, {r.stdout!r} {r.stderr[-300:]!r}"):
             continue
