@@ -878,6 +878,18 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->lost += m->lost;
 		s->gap = true;
 	}
+	/* As the event reader counts: a free of a block the image never had
+	 * (a double free glibc aborts on, a block from before a logging gap)
+	 * takes nothing off, frees of inherited blocks at most INHERITED,
+	 * and nothing is below zero. The preload's counters took them off. */
+	if (!s->fork_child)
+		im->in_use += (int64_t)im->unknown_free_bytes;
+	else if (im->inh_free_bytes > im->inherited)
+		im->in_use += (int64_t)(im->inh_free_bytes - im->inherited);
+	if (im->in_use < 0)
+		im->in_use = 0;
+	if (im->peak < im->in_use)
+		im->peak = im->in_use;
 	/* A damaged body: the live blocks stand, the counters give way. */
 	uint64_t known = im->inh_frees + im->unknown_frees;
 
