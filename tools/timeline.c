@@ -5,8 +5,9 @@
  * so that two images count together only where their lives overlap. An
  * image's level within one tick of the coarse clock is known only as the
  * tick's highest and its end: the highest is held for the tick (4 ms, or
- * up to the next tick or the image's end when sooner), the end level until
- * the next tick. The sum never shows less than the tree held.
+ * up to the next tick or the image's end when sooner; the last tick's for
+ * 12 ms, the coarse clock's lag), the end level until the next tick. The
+ * sum never shows less than the tree held.
  */
 #include "timeline.h"
 
@@ -57,7 +58,13 @@ static size_t steps(const struct mstat_image *im, uint64_t start, uint64_t end, 
 		const struct mstat_sample *s = &im->samples[i];
 		uint64_t a = s->t > prev ? s->t : prev;
 		uint64_t next = i + 1 < im->nsamples ? im->samples[i + 1].t : end;
-		uint64_t w = s->t + MSTAT_TICK_NS;
+		/* The last sample's highest until its image ends, for two
+		 * ticks more: its events were stamped by the coarse clock,
+		 * which lags the exact clock of the image's end by up to a
+		 * tick, more on a loaded VM (6 ms seen). A parent's last free,
+		 * stamped 16.78 ms, really came after its child, started at
+		 * 21.07 ms, had died. */
+		uint64_t w = s->t + MSTAT_TICK_NS * (i + 1 < im->nsamples ? 1 : 3);
 
 		if (w > next)
 			w = next;
