@@ -10,11 +10,13 @@
 #include "stack.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <execinfo.h>
 #include <link.h>
 #include <stdlib.h>
 
 #include "counters.h"
+#include "process.h"
 #include "self.h"
 
 int mstat_stack_depth;
@@ -75,7 +77,15 @@ void mstat_stack_load(void)
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (h)
 		unwind = (int (*)(void **, int))dlsym(h, "unw_backtrace");
-	if (!unwind) {
+	if (unwind) {
+		void *warm[4];
+
+		/* Its first use in a thread allocates (the loader's block for
+		 * its TLS) in the program's heap: here, at start, not at a
+		 * sampled allocation mid-run, where it would move the program's
+		 * later blocks and their usable sizes. */
+		unwind(warm, 4);
+	} else {
 		void *warm[4];
 
 		/* backtrace() loads libgcc_s on its first call: do it now. */
@@ -118,9 +128,22 @@ bool mstat_stack_want(size_t usable)
 	if (!mstat_stack_sample)
 		return true;
 	/* A new thread draws its first gap: sampling its first allocation
-	 * at once would over-count whatever threads allocate first. */
-	if (MSTAT_UNLIKELY(!t->rng))
+	 * at once would over-count whatever threads allocate first. Its
+	 * unwinder state is made now, at this fixed point, as the main
+	 * thread's is at start (mstat_stack_load). */
+	if (MSTAT_UNLIKELY(!t->rng)) {
 		t->until = next_gap(t);
+		if (unwind && !mstat_self_inside && mstat_capture_enter()) {
+			int err = errno;
+			void *warm[4];
+
+			mstat_self_inside = 1;
+			unwind(warm, 4);
+			mstat_self_inside = 0;
+			mstat_capture_leave();
+			errno = err;
+		}
+	}
 	t->until -= (int64_t)usable;
 	if (t->until > 0)
 		return false;

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-PRELOAD, PATHS, LIB, THROW, THREADS, FIRST = sys.argv[1:7]
+PRELOAD, PATHS, LIB, THROW, THREADS, FIRST, QUIET = sys.argv[1:8]
 failures = []
 
 
@@ -157,5 +157,19 @@ with tempfile.TemporaryDirectory() as tmp:
     print(f"     sampled: 777-byte firsts {first}, 8 KiB blocks {big}")
     check(first <= 4, f"first allocations of threads sampled by their bytes ({first} of 32)")
     check(600 <= big <= 1000, f"the 8 KiB blocks sampled by their bytes ({big}, about 800)")
+
+# Sampled stacks leave the program's blocks where they would be: the
+# unwinder's block is made at start in main's thread and at a new
+# thread's first allocation, not at the first sampled call mid-run, where
+# it moved the later blocks (espresso's usable bytes changed run to run).
+bare = subprocess.run([QUIET], capture_output=True, text=True).stdout.split()
+check(bare == ["main", "-1", "thread", "-1"], f"bare: the blocks are adjacent ({bare})")
+for mode in ("events", "summary"):
+    with tempfile.TemporaryDirectory() as tmp:
+        out, logs = run([QUIET], {"MALLOC_STAT_MODE": mode, "MALLOC_STAT_BACKTRACE": "16",
+                                  "MALLOC_STAT_SAMPLE": "65536"}, tmp)
+        got = out.split()
+        check(len(got) == 4 and got[1] == "-1" and got[3] in ("-1", "0"),
+              f"{mode}, sampled: no block of ours among the program's ({out.strip()!r})")
 
 sys.exit(1 if failures else 0)
