@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <string.h>
@@ -655,7 +656,7 @@ static void tick_at(uint64_t now)
 	if (now - W.last_rss >= MSTAT_RSS_EVERY_NS) {
 		uint64_t resident, shared;
 		int c = cancel_off();
-		bool ok = mstat_statm(&resident, &shared) == 0;
+		bool ok = mstat_statm_program(&resident, &shared) == 0;
 
 		cancel_restore(c);
 		W.last_rss = now;
@@ -769,6 +770,7 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 	leave_end(t, (uint8_t)(lk >> 1));
 }
 
+static void own_note(void);
 #include "summary.inc"
 
 void mstat_log_add_lost(unsigned n)
@@ -1175,8 +1177,10 @@ static bool stab_grow(size_t bits)
 		}
 		*sl = stab[i];
 	}
-	if (stab_map)
+	if (stab_map) {
+		own_note();	/* both tables resident */
 		mstat_sys_munmap(stab_map, stab_map_len);
+	}
 	stab = t;
 	stab_bits = bits;
 	stab_map = m;
@@ -1613,4 +1617,115 @@ void mstat_log_enable(bool on)
 bool mstat_log_enabled(void)
 {
 	return W.enabled;
+}
+
+/* ---- the preload's own resident pages ---- */
+
+/* The segments of this object and of the unwinder: their pages are ours,
+ * not the program's. Code pages count when the page cache has them
+ * (mincore), a page or two more than the program maps of them. */
+#define OWN_SEGS 16
+static struct {
+	uintptr_t lo, len;
+	bool file;	/* not writable: file-backed pages */
+} own_seg[OWN_SEGS];
+static unsigned own_nseg;
+
+static int own_find(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	uintptr_t me = (uintptr_t)arg;
+	const char *name = info->dlpi_name ? info->dlpi_name : "";
+	const char *base = strrchr(name, '/');
+	bool mine = false;
+
+	(void)size;
+	base = base ? base + 1 : name;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && me >= lo && me < lo + ph->p_memsz)
+			mine = true;
+	}
+	if (!mine && strncmp(base, "libunwind.so", 12) != 0)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum && own_nseg < OWN_SEGS; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD)
+			own_seg[own_nseg++] = (typeof(own_seg[0])){ info->dlpi_addr + ph->p_vaddr,
+								  ph->p_memsz,
+								  !(ph->p_flags & PF_W) };
+	}
+	return 0;
+}
+
+void mstat_log_own_init(void)
+{
+	own_nseg = 0;
+	dl_iterate_phdr(own_find, (void *)(uintptr_t)mstat_log_own_init);
+}
+
+uint64_t mstat_log_own_resident(uint64_t *file_backed)
+{
+	uint64_t anon = 0, file = 0;
+
+	for (unsigned i = 0; i < own_nseg; i++)
+		*(own_seg[i].file ? &file : &anon) +=
+			mstat_resident_in((const void *)own_seg[i].lo, own_seg[i].len);
+	if (stab_map)
+		anon += mstat_resident_in(stab_map, stab_map_len);
+	if (W.kind == MSTAT_SINK_FILE) {
+		if (W.win)
+			file += mstat_resident_in(W.win, W.map_len);
+		if (W.stale)
+			file += mstat_resident_in(W.stale, W.stale_len);
+		if (SUM.body)
+			file += mstat_resident_in(SUM.body - sum_lead(SUM.off), sum_lead(SUM.off) + SUM.len);
+	}
+	if (file_backed)
+		*file_backed = file;
+	return anon + file;
+}
+
+/* The highest own resident bytes seen (at samples, and at each growth of
+ * a table, when old and new are both resident), and the program's highest
+ * sample: what FINI's peak resident size can be told apart by. */
+static uint64_t own_hwm, program_max;
+
+static void own_note(void)
+{
+	uint64_t own = mstat_log_own_resident(NULL);
+
+	if (own > own_hwm)
+		own_hwm = own;
+}
+
+int mstat_statm_program(uint64_t *resident, uint64_t *shared)
+{
+	uint64_t file, own;
+	int r = mstat_statm(resident, shared);
+
+	if (r < 0)
+		return r;
+	own = mstat_log_own_resident(&file);
+	if (own > own_hwm)
+		own_hwm = own;
+	*resident = *resident > own ? *resident - own : 0;
+	*shared = *shared > file ? *shared - file : 0;
+	if (*resident > program_max)
+		program_max = *resident;
+	return 0;
+}
+
+uint64_t mstat_log_program_peak(uint64_t maxrss)
+{
+	uint64_t own = mstat_log_own_resident(NULL), v;
+
+	if (own > own_hwm)
+		own_hwm = own;
+	/* Neither term exceeds the program's own peak: at the kernel's peak
+	 * the preload held at most own_hwm; a sample is the program's. */
+	v = maxrss > own_hwm ? maxrss - own_hwm : 0;
+	return v > program_max ? v : program_max;
 }

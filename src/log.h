@@ -101,6 +101,22 @@ void mstat_log_put_locked(const char *text, size_t len);
 void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tail);
 /* An RSS entry of a sample just taken (the next periodic one waits). */
 void mstat_log_rss(uint64_t resident, uint64_t shared);
+
+/* The preload's own resident bytes (its writable data and the
+ * unwinder's, its log window, the summary's body, the stack table), and
+ * of them the file-backed ones (statm's shared part). Caller is in the
+ * writer. mstat_log_own_init() finds the objects' segments, out of
+ * malloc (it takes the loader's lock). */
+void mstat_log_own_init(void);
+uint64_t mstat_log_own_resident(uint64_t *file_backed);
+
+/* /proc/self/statm less what is the preload's own: the program's. */
+int mstat_statm_program(uint64_t *resident, uint64_t *shared);
+
+/* The program's peak resident size from the process's (getrusage's, in
+ * bytes): less the most the preload held, and at least the program's
+ * highest sample. */
+uint64_t mstat_log_program_peak(uint64_t maxrss);
 /* The same with a second word of tail after a space. */
 void mstat_log_control2(const char *type, uint64_t a, uint64_t b, const char *tail,
 			const char *tail2);

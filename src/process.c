@@ -901,6 +901,7 @@ __attribute__((constructor)) static void mstat_ctor(int argc, char **argv, char 
 	/* Out of malloc: dlopen takes the loader lock and allocates. */
 	mstat_stack_load();
 	mstat_stack_modules_changed();
+	mstat_log_own_init();	/* after the unwinder is loaded */
 	/* Children that chdir must write beside us: hand them the absolute
 	 * prefix. Done here, not inside malloc, where setenv could deadlock. */
 	if (P.prefix_relative) {
@@ -1083,6 +1084,12 @@ void mstat_proc_forked(int pid)
 	}
 }
 
+/* getrusage's peak resident size (KiB) as the program's (log.h). */
+static int64_t maxrss_program(long kib)
+{
+	return (int64_t)mstat_log_program_peak((uint64_t)kib * 1024);
+}
+
 static void put_fini(void)
 {
 	struct mstat_counters c;
@@ -1098,7 +1105,7 @@ static void put_fini(void)
 	 * maxrss, as reading /proc would be most of its logging cost. */
 	if ((P.origin == ORIGIN_IMAGE ||
 	     mstat_clock_ns(CLOCK_MONOTONIC) - P.mono0 >= MSTAT_RSS_EVERY_NS) &&
-	    mstat_statm(&resident, &shared) == 0)
+	    mstat_statm_program(&resident, &shared) == 0)
 		mstat_log_rss(resident, shared);
 	uint64_t threads = 1;
 
@@ -1119,7 +1126,7 @@ static void put_fini(void)
 		{ " deallocated=", (int64_t)c.deallocated },
 		{ " in_use=", c.in_use },
 		{ " peak_in_use=", c.peak_in_use },
-		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss * 1024 : -1 },
+		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? maxrss_program(ru.ru_maxrss) : -1 },
 		{ " threads=", threads > 1 ? (int64_t)threads : -1 },
 		{ " peak_slack=", slack > 0 ? slack : -1 },
 		{ " time=", (int64_t)mstat_clock_ns(CLOCK_MONOTONIC) },	/* the image's end */

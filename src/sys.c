@@ -288,6 +288,26 @@ int mstat_sys_munmap(void *addr, size_t len)
 	return (int)syscall(SYS_munmap, addr, len);
 }
 
+uint64_t mstat_resident_in(const void *addr, size_t len)
+{
+	unsigned char vec[512];	/* 2 MiB a call: this may run on a small stack */
+	uintptr_t a = (uintptr_t)addr & ~(uintptr_t)4095, end = (uintptr_t)addr + len;
+	uint64_t n = 0;
+
+	while (addr && a < end) {
+		size_t pages = (end - a + 4095) / 4096;
+
+		if (pages > sizeof(vec))
+			pages = sizeof(vec);
+		if (syscall(SYS_mincore, a, pages * 4096, vec) != 0)
+			break;
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+		a += pages * 4096;
+	}
+	return n * 4096;
+}
+
 int mstat_statm(uint64_t *resident, uint64_t *shared)
 {
 	char buf[128];

@@ -58,4 +58,8 @@ int mstat_sys_munmap(void *addr, size_t len);
 /* Resident and shared bytes from /proc/self/statm. 0 or -errno. */
 int mstat_statm(uint64_t *resident, uint64_t *shared);
 
+/* Bytes of [addr, addr + len) resident now (mincore: for a file mapping,
+ * the pages in the page cache, which are this process's once written). */
+uint64_t mstat_resident_in(const void *addr, size_t len);
+
 #endif
