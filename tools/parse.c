@@ -878,18 +878,6 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->lost += m->lost;
 		s->gap = true;
 	}
-	/* As the event reader counts: a free of a block the image never had
-	 * (a double free glibc aborts on, a block from before a logging gap)
-	 * takes nothing off, frees of inherited blocks at most INHERITED,
-	 * and nothing is below zero. The preload's counters took them off. */
-	if (!s->fork_child)
-		im->in_use += (int64_t)im->unknown_free_bytes;
-	else if (im->inh_free_bytes > im->inherited)
-		im->in_use += (int64_t)(im->inh_free_bytes - im->inherited);
-	if (im->in_use < 0)
-		im->in_use = 0;
-	if (im->peak < im->in_use)
-		im->peak = im->in_use;
 	/* A damaged body: the live blocks stand, the counters give way. */
 	uint64_t known = im->inh_frees + im->unknown_frees;
 
@@ -908,6 +896,21 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 		im->inh_free_bytes = im->unknown_free_bytes = 0;
 		im->in_use = im->peak = (int64_t)im->live_bytes;
 	}
+	/* As the event reader counts: a free of a block the image never had
+	 * (a double free glibc aborts on, a block from before a logging gap)
+	 * takes nothing off, frees of inherited blocks at most INHERITED,
+	 * and nothing is below zero. The preload's counters took them off.
+	 * (After the check above: a damaged body's figures are bounded.) */
+	uint64_t back = !s->fork_child ? im->unknown_free_bytes :
+		im->inh_free_bytes > im->inherited ? im->inh_free_bytes - im->inherited : 0;
+	int64_t iu;
+
+	if (back <= im->free_bytes && !__builtin_add_overflow(im->in_use, (int64_t)back, &iu))
+		im->in_use = iu;
+	if (im->in_use < 0)
+		im->in_use = 0;
+	if (im->peak < im->in_use)
+		im->peak = im->in_use;
 	/* The heap held at least what is live: a process killed between a
 	 * block's entry in the table and its count (a call that had not
 	 * returned), or a peak that threads count in 64 KiB steps, may have
