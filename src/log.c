@@ -307,6 +307,7 @@ static void file_cut(uint64_t len)
 }
 
 static int fsize_check(uint64_t size);
+static void own_note(void);
 /* summary.inc */
 static uint64_t sum_text_cap(void);
 static int sum_relocate(uint64_t need);
@@ -437,6 +438,8 @@ static int file_next_window(void)
 	win = mstat_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, W.fd, (off_t)off);
 	if (win == MAP_FAILED)
 		return -errno;
+	if (W.win && W.pos >= W.map_len / 2)
+		own_note();	/* a full window: the most the text held */
 	win_unmap(false);
 	W.win = win;
 	W.win_off = off;
@@ -770,7 +773,6 @@ static inline void writer_leave(struct tstate *t, unsigned lk)
 	leave_end(t, (uint8_t)(lk >> 1));
 }
 
-static void own_note(void);
 #include "summary.inc"
 
 void mstat_log_add_lost(unsigned n)
@@ -1676,8 +1678,11 @@ uint64_t mstat_log_own_resident(uint64_t *file_backed)
 	if (stab_map)
 		anon += mstat_resident_in(stab_map, stab_map_len);
 	if (W.kind == MSTAT_SINK_FILE) {
+		/* A window's pages are the program's to map only once written
+		 * (the zeros that reserved the rest are in the page cache, not
+		 * in the process): up to its next entry. */
 		if (W.win)
-			file += mstat_resident_in(W.win, W.map_len);
+			file += ((uint64_t)W.pos + PAGE_SIZE_ - 1) / PAGE_SIZE_ * PAGE_SIZE_;
 		if (W.stale)
 			file += mstat_resident_in(W.stale, W.stale_len);
 		if (SUM.body)
