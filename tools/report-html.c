@@ -527,7 +527,15 @@ static void tree(const struct page *pg, FILE *out)
 		}
 		fprintf(out, "<td class=l style='padding-left:%upx'>", 10 + 18 * row->depth);
 		if (row->kind == MSTAT_ROW_NODE) {
+			char gap[192];
+
 			label(out, im);
+			mstat_report_gap_mark(r, row->img, gap, sizeof(gap));
+			if (gap[0]) {
+				fputs(" <span class=muted>", out);
+				mstat_html_str(out, gap);
+				fputs("</span>", out);
+			}
 		} else if (row->kind == MSTAT_ROW_GROUP) {
 			fputs("<b>", out);
 			mstat_html_str(out, row->name);
@@ -541,6 +549,40 @@ static void tree(const struct page *pg, FILE *out)
 	}
 	fputs("</tbody></table></div>\n", out);
 	free(rows);
+}
+
+/* The text report's Gaps paragraph and notes, as they are: untraced
+ * children and execs with their causes, deaths, cut logs, a threaded
+ * peak's slack. */
+static void gaps(const struct mstat_report *r, FILE *out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m)
+		return;
+	mstat_report_text_gaps(r, m);
+	if (fclose(m) == 0 && len) {
+		char *p = text;
+
+		while (*p == '\n')
+			p++;
+		if (!strncmp(p, "Gaps: ", 6))
+			p += 6;
+		fputs("<h2 id=gaps>Gaps</h2>", out);
+		for (char *line = p, *nl; line && *line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			if (!*line)
+				continue;
+			fputs("<p class=gaps>", out);
+			mstat_html_str(out, line);
+			fputs("</p>\n", out);
+		}
+	}
+	free(text);
 }
 
 static void estimate(const struct mstat_report *r, FILE *out)
@@ -686,6 +728,7 @@ int mstat_report_html(const struct mstat_report *r, FILE *out)
 	if (r->stacks && r->stacks->nex)
 		fputs("<h2>Flame graphs</h2><div id=flame></div>\n", out);
 	tree(&pg, out);
+	gaps(r, out);
 	problems(r, out);
 	fputs("</main>\n", out);
 	e = data(&pg, out);

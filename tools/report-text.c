@@ -73,52 +73,15 @@ static void label(const struct mstat_report *r, const struct mstat_image *im, ch
 		memcpy(buf + n, tail, tl + 1);
 }
 
-/* The gaps at an image, after its label: " -> ldconfig: not traced (static
- * program)" for an exec into an untraced program, " +3 untraced children"
- * for children that left no log (the Gaps line has their causes). */
-static void gap_suffix(const struct mstat_report *r, const long *exec_at, const size_t *kids,
-		       long img, char *buf, size_t cap)
-{
-	size_t l = 0;
-
-	buf[0] = '\0';
-	if (exec_at && exec_at[img] >= 0) {
-		const struct mstat_untraced_one *u = &r->untraced_execs.v[exec_at[img]];
-		const char *p = u->path, *b = p ? strrchr(p, '/') : NULL;
-		char name[96];
-
-		mstat_text_escape(name, sizeof(name), b && b[1] ? b + 1 : p && *p ? p : "?");
-		l = (size_t)snprintf(buf, cap, " -> %s: not traced (%s)", name,
-				     mstat_why_names[u->why]);
-	}
-	if (kids && kids[img] && l < cap)
-		snprintf(buf + l, cap - l, " +%zu untraced %s", kids[img],
-			 plural(kids[img], "child", "children"));
-}
-
 static void tree(const struct mstat_report *r, FILE *out)
 {
 	struct mstat_row *rows;
-	size_t n, *kids = NULL;
-	long *exec_at = NULL;
+	size_t n;
 	bool open[64] = { 0 };	/* an ancestor at this depth has siblings below */
 	int room = r->width - 64;
 
 	if (mstat_fold(r, r->top, &rows, &n) < 0)
 		return;
-	/* Where the gaps are: by image (no marks if there is no memory). */
-	if (r->untraced.n)
-		kids = calloc(r->set->n, sizeof(*kids));
-	for (size_t i = 0; kids && i < r->untraced.n; i++)
-		if (r->untraced.v[i].image >= 0 && (size_t)r->untraced.v[i].image < r->set->n)
-			kids[r->untraced.v[i].image]++;
-	if (r->untraced_execs.n && (exec_at = malloc(r->set->n * sizeof(*exec_at))))
-		for (size_t k = 0; k < r->set->n; k++)
-			exec_at[k] = -1;
-	for (size_t i = 0; exec_at && i < r->untraced_execs.n; i++)
-		if (r->untraced_execs.v[i].image >= 0 &&
-		    (size_t)r->untraced_execs.v[i].image < r->set->n)
-			exec_at[r->untraced_execs.v[i].image] = (long)i;
 	fprintf(out, "\nProcess tree (heaviest subtrees first%s):\n",
 		r->top ? "; --top 0 shows all" : "");
 	fprintf(out, "%10s %10s %10s %8s %8s %9s %-4s  %s\n", "PEAK", "ANON MMAP", "RESIDENT",
@@ -149,7 +112,7 @@ static void tree(const struct mstat_report *r, FILE *out)
 			char gap[192];
 			size_t gl;
 
-			gap_suffix(r, exec_at, kids, row->img, gap, sizeof(gap));
+			mstat_report_gap_mark(r, row->img, gap, sizeof(gap));
 			gl = strlen(gap);
 			label(r, im, text, sizeof(text) - gl,
 			      (size_t)(max > (int)gl + 24 ? max - (int)gl : 24));
@@ -183,8 +146,6 @@ static void tree(const struct mstat_report *r, FILE *out)
 		}
 	}
 	free(rows);
-	free(kids);
-	free(exec_at);
 }
 
 static void commands(const struct mstat_report *r, FILE *out)
@@ -532,6 +493,12 @@ static void gaps(const struct mstat_report *r, FILE *out)
 			100.0 * (double)missed / (double)r->started);
 }
 
+void mstat_report_text_gaps(const struct mstat_report *r, FILE *out)
+{
+	gaps(r, out);
+	slack_note(r, out);
+}
+
 int mstat_report_text(const struct mstat_report *r, FILE *out)
 {
 	const struct mstat_set *set = r->set;
@@ -560,8 +527,7 @@ int mstat_report_text(const struct mstat_report *r, FILE *out)
 	tree(r, out);
 	commands(r, out);
 	leaks(r, out);
-	gaps(r, out);
-	slack_note(r, out);
+	mstat_report_text_gaps(r, out);
 	if (set->problems)
 		fprintf(out, "\nProblems: %llu in the logs (messages on stderr); the numbers above are from everything readable\n",
 			(unsigned long long)set->problems);

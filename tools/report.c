@@ -274,6 +274,19 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 		e = nolog_processes(set, &r->nolog_procs);
 	if (e < 0)
 		return e;
+	/* Where the gaps are, by image (no marks if there is no memory). */
+	if (r->untraced.n && (r->gap_kids = calloc(set->n + 1, sizeof(*r->gap_kids))))
+		for (size_t i = 0; i < r->untraced.n; i++)
+			if (r->untraced.v[i].image >= 0 && (size_t)r->untraced.v[i].image < set->n)
+				r->gap_kids[r->untraced.v[i].image]++;
+	if (r->untraced_execs.n && (r->gap_exec = malloc((set->n + 1) * sizeof(*r->gap_exec)))) {
+		for (size_t k = 0; k < set->n; k++)
+			r->gap_exec[k] = -1;
+		for (size_t i = 0; i < r->untraced_execs.n; i++)
+			if (r->untraced_execs.v[i].image >= 0 &&
+			    (size_t)r->untraced_execs.v[i].image < set->n)
+				r->gap_exec[r->untraced_execs.v[i].image] = (long)i;
+	}
 	e = mstat_commands(set, &r->cmds, &r->ncmds);
 	if (e < 0)
 		return e;
@@ -334,9 +347,34 @@ int mstat_report_build(struct mstat_report *r, struct mstat_set *set)
 	return 0;
 }
 
+void mstat_report_gap_mark(const struct mstat_report *r, long k, char *buf, size_t cap)
+{
+	size_t l = 0;
+
+	buf[0] = '\0';
+	if (k < 0 || (size_t)k >= r->set->n)
+		return;
+	if (r->gap_exec && r->gap_exec[k] >= 0) {
+		const struct mstat_untraced_one *u = &r->untraced_execs.v[r->gap_exec[k]];
+		const char *p = u->path, *b = p ? strrchr(p, '/') : NULL;
+		char name[96];
+
+		mstat_text_escape(name, sizeof(name), b && b[1] ? b + 1 : p && *p ? p : "?");
+		l = (size_t)snprintf(buf, cap, " -> %s: not traced (%s)", name,
+				     mstat_why_names[u->why]);
+	}
+	if (r->gap_kids && r->gap_kids[k] && l < cap)
+		snprintf(buf + l, cap - l, " +%zu untraced %s", r->gap_kids[k],
+			 r->gap_kids[k] == 1 ? "child" : "children");
+}
+
 void mstat_report_free(struct mstat_report *r)
 {
 	mstat_timeline_free(&r->tl);
+	free(r->gap_kids);
+	free(r->gap_exec);
+	r->gap_kids = NULL;
+	r->gap_exec = NULL;
 	mstat_untraced_free(&r->untraced);
 	mstat_untraced_free(&r->untraced_execs);
 	free(r->cmds);

@@ -72,6 +72,8 @@ struct mstat_report {
 	size_t nolog_procs;	/* of which processes of their own, not execs of traced ones */
 	struct mstat_untraced untraced;	/* children that left no log, and why */
 	struct mstat_untraced untraced_execs;	/* execs into programs that left none */
+	size_t *gap_kids;	/* per image: its children in `untraced` (NULL: none) */
+	long *gap_exec;		/* per image: its exec in `untraced_execs`, or -1 (NULL: none) */
 	size_t started;		/* processes: traced, untraced children, nolog_procs */
 	uint64_t unmatched_frees, gap_images;	/* frees after LOG 0 / LOST */
 	uint32_t live_max;	/* most images alive in one bin */
@@ -88,6 +90,11 @@ struct mstat_report {
 	int width;		/* text: line width */
 };
 
+/* The gaps at image k, to follow its label in a tree: " -> ldconfig: not
+ * traced (static program)" for an exec into an untraced program, " +3
+ * untraced children" for children that left no log. "" when none. */
+void mstat_report_gap_mark(const struct mstat_report *r, long k, char *buf, size_t cap);
+
 /* Builds everything from a loaded set; the tree must be built (njobs,
  * jobs and ram may be set before). 0 or -ENOMEM. */
 int mstat_report_build(struct mstat_report *r, struct mstat_set *set);
@@ -97,6 +104,9 @@ void mstat_report_free(struct mstat_report *r);
 double mstat_report_secs(const struct mstat_report *r, uint64_t t);
 
 int mstat_report_text(const struct mstat_report *r, FILE *out);
+/* The text report's "Gaps:" paragraph and its notes (nothing when there
+ * are none), for the other writers. */
+void mstat_report_text_gaps(const struct mstat_report *r, FILE *out);
 int mstat_report_json(const struct mstat_report *r, FILE *out);
 int mstat_report_html(const struct mstat_report *r, FILE *out);
 /* Chrome trace-event JSON (report-trace.c): Perfetto, chrome://tracing. */

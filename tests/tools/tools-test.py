@@ -243,6 +243,14 @@ def case_execs(tmp):
     check(tree.count(" +1 untraced child") == 1 and
           tree.count("-> true: not traced (environment without the preload)") == 2,
           f"the tree's gap marks: {tree}")
+    # The HTML page says the same: the marks in its tree, a Gaps section.
+    page = os.path.join(tmp, "ex.html")
+    h = mstat("report", os.path.join(tmp, "ex"), "--html", page)
+    html = open(page).read() if h.returncode == 0 and os.path.exists(page) else ""
+    check(html.count("-&gt; true: not traced (environment without the preload)") == 2 and
+          "<h2 id=gaps>Gaps</h2><p class=gaps>1 child started untraced: true (environment "
+          "without the preload); 2 execs into untraced programs" in html,
+          f"the HTML page's gaps: exit {h.returncode} {h.stderr[-300:]}")
 
 
 def case_cut(tmp):
