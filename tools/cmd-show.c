@@ -178,10 +178,17 @@ static int show_body(const char *file, const char *buf, size_t len, uint64_t bod
 		if (!s.hist_n[k])
 			continue;
 		/* Class k: the sizes with k significant bits. */
-		int64_t lo = k ? (int64_t)1 << (k - 1) : 0, hi = k ? ((int64_t)1 << k) - 1 : 0;
+		uint64_t lo = k ? (uint64_t)1 << (k - 1) : 0, hi = k ? ((uint64_t)1 << k) - 1 : 0;
 
-		printf("  %10s .. %-10s %10" PRIu64 "  %s\n", mstat_bytes(b1, lo), mstat_bytes(b2, hi),
-		       s.hist_n[k], mstat_bytes(b3, (int64_t)s.hist_bytes[k]));
+		/* Sizes are below 2^63: the last classes print at that bound. */
+		if (lo > INT64_MAX)
+			lo = INT64_MAX;
+		if (hi > INT64_MAX)
+			hi = INT64_MAX;
+
+		printf("  %10s .. %-10s %10" PRIu64 "  %s\n", mstat_bytes(b1, (int64_t)lo),
+		       mstat_bytes(b2, (int64_t)hi), s.hist_n[k],
+		       mstat_bytes(b3, s.hist_bytes[k] > INT64_MAX ? INT64_MAX : (int64_t)s.hist_bytes[k]));
 	}
 
 	int64_t max = 0;

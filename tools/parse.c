@@ -881,7 +881,11 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	/* A damaged body: the live blocks stand, the counters give way. */
 	uint64_t known = im->inh_frees + im->unknown_frees;
 
-	if (im->live_blocks > im->allocs || im->live_bytes > im->alloc_bytes ||
+	/* Frees of blocks it never had: no more than a process can free (not
+	 * bounded by the counters, which a reset through the API restarts). */
+	if (known > ((uint64_t)1 << 48) || im->inh_free_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
+	    im->unknown_free_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
+	    im->live_blocks > im->allocs || im->live_bytes > im->alloc_bytes ||
 	    im->frees > im->allocs + known || im->alloc_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
 	    im->free_bytes > im->alloc_bytes + im->inh_free_bytes + im->unknown_free_bytes ||
 	    im->in_use > (int64_t)(im->alloc_bytes + im->inherited) ||

@@ -22,11 +22,17 @@ size_t mstat_timeline_bin(const struct mstat_timeline *tl, uint64_t t)
 	return b >= tl->nbins ? tl->nbins - 1 : (size_t)b;
 }
 
-/* An image without TIME has no place on the time axis: its entries count
- * in the totals only. */
+/* An image without a time (no TIME header, no TIME entry) has no place
+ * on the time axis: its entries count in the totals only. One whose
+ * header's TIME is missing or damaged starts at its first entry's. */
 static bool counted(const struct mstat_image *im)
 {
-	return im->valid && !im->virt && im->has_time;
+	return im->valid && !im->virt && (im->has_time || im->nsamples);
+}
+
+static uint64_t start_of(const struct mstat_image *im)
+{
+	return im->has_time ? im->mono_ns : im->samples[0].t;
 }
 
 struct step {
@@ -222,7 +228,7 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 		const struct mstat_image *im = &set->img[k];
 
 		if (counted(im) && im->rel == MSTAT_REL_EXEC && im->parent >= 0)
-			tl->end[im->parent] = im->mono_ns;
+			tl->end[im->parent] = start_of(im);
 	}
 	for (size_t k = 0; k < set->n; k++) {
 		const struct mstat_image *im = &set->img[k];
@@ -231,8 +237,8 @@ int mstat_timeline_build(struct mstat_timeline *tl, const struct mstat_set *set)
 			tl->end[k] = 0;
 			continue;
 		}
-		tl->start[k] = im->mono_ns;
-		tl->end[k] = end_of(im, im->mono_ns, tl->end[k]);
+		tl->start[k] = start_of(im);
+		tl->end[k] = end_of(im, tl->start[k], tl->end[k]);
 		cap += 2 * im->nsamples + 2;
 		if (2 * im->nsamples + 1 > most)
 			most = 2 * im->nsamples + 1;

@@ -10,7 +10,7 @@
 const char *mstat_bytes(char *buf, int64_t v)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
+	uint64_t a = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 	const char *sign = v < 0 ? "-" : "";
 	double d = (double)a;
 	unsigned u = 0;

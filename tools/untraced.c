@@ -147,7 +147,8 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
 		if (set->img[k].valid && !set->img[k].virt && set->img[k].has_pid)
 			c[nc++] = (struct child){ set->img[k].boot_no, set->img[k].pid,
 						  set->img[k].ppid };
-	qsort(c, nc, sizeof(*c), cmp_child);
+	if (nc)
+		qsort(c, nc, sizeof(*c), cmp_child);
 	for (size_t k = 0; k < set->n && r == 0; k++) {
 		const struct mstat_image *im = &set->img[k];
 
@@ -164,7 +165,8 @@ int mstat_untraced_find(const struct mstat_set *set, struct mstat_untraced *u,
 		}
 		for (size_t i = 0; i < im->nspawns; i++)
 			t[i] = (struct try){ im->spawns[i].pid, i };
-		qsort(t, im->nspawns, sizeof(*t), cmp_try);
+		if (im->nspawns)
+			qsort(t, im->nspawns, sizeof(*t), cmp_try);
 		for (size_t i = 0, n; i < im->nspawns && r == 0; i += n) {
 			const struct mstat_spawn *s;
 			struct child key = { im->boot_no, t[i].pid, im->pid };
