@@ -1236,6 +1236,37 @@ def case_impossible(tmp):
             check(images(j)[0]["fini"] is None, f"unreadable FINI counters: null: {images(j)[0]['fini']}")
         if name == "fini-differs":
             check("logged " in r.stderr and "allocations 114" not in r.stderr, f"names deallocated: {r.stderr}")
+    # A summary's: a header TIME damaged (the image still has its ticks:
+    # it keeps its place on the time axis, the tree's figures are not 0),
+    # and frees of unknown blocks of 2^63 bytes in the body (named, not
+    # reported as freed).
+    p, rep = run_json(tmp, "sgood", [prog("prog-counts")], mode="summary")
+    src = os.path.join(tmp, "sgood", log_files(os.path.join(tmp, "sgood"))[0])
+    data = open(src, "rb").read()
+    ti = data.index(b"\n# TIME ") + 8
+    body = int(data[32:40], 16) * 64
+    for name, new in (("stime", data[:ti] + b"x" + data[ti + 1:]),
+                      ("sunknown", data[:body + 56] + (1 << 63).to_bytes(8, "little") +
+                       data[body + 64:])):
+        d = os.path.join(tmp, name)
+        os.mkdir(d)
+        with open(os.path.join(d, os.path.basename(src)), "wb") as f:
+            f.write(new)
+        r = mstat("report", "--json", d)
+        j = json.loads(r.stdout) if r.returncode == 0 else {}
+        ims = images(j) if j else []
+        if not check(len(ims) == 1, f"{name}: exit {r.returncode}: {r.stderr[-300:]}"):
+            continue
+        bad = absurd({k: v for k, v in j.items() if k not in ("inputs", "read", "problems")})
+        check(not bad, f"{name}: absurd figures: {bad[:5]}")
+        if name == "stime":
+            check(j["heap"]["peak_bytes"] >= ims[0]["live_bytes_end"] > 0 and
+                  j["heap"]["max_alive"] == 1, f"{name}: tree peak {j['heap']['peak_bytes']}, "
+                  f"alive {j['heap']['max_alive']}, live {ims[0]['live_bytes_end']}")
+        else:
+            check(j["read"]["problems"] >= 1 and "impossible summary counters" in r.stderr and
+                  ims[0]["unmatched_frees"] + ims[0]["inherited_freed"] <= ims[0]["freed"],
+                  f"{name}: {r.stderr[-300:]} {ims[0]['inherited_freed']}")
 
 
 def case_merge(tmp):
@@ -1746,6 +1777,67 @@ def case_fuzz(tmp):
                        capture_output=True, text=True, timeout=300)
     check(r.returncode == 0, f"fuzzing found a problem: {r.stderr[-3000:]}")
     check("Done" in r.stderr or "DONE" in r.stderr, "the fuzzer ran to the end")
+
+
+def case_damage(tmp):
+    """Every reader of the command, built with UBSan (undefined behaviour
+    fatal), on damaged copies of real files: a summary with stacks, one
+    killed, and an event log, each cut at many lengths and with 8-byte
+    words of its body set to 0, 1, 2^63 and all ones. `report --json`,
+    the text report, `--html` and `show` must end with 0 or a refusal (1),
+    never a signal or a sanitizer's message, and the JSON must hold no
+    negative count or size. Found this way: a qsort of no children from
+    NULL, a shift into the sign bit in show's size classes, INT64_MIN
+    negated in a unit's formatting, a tree without time when a header's
+    TIME was damaged, 2^63 bytes of unknown frees taken as read."""
+    ub = os.environ.get("UBSAN_MSTAT", "")
+    if not ub or not os.path.exists(ub):
+        print("SKIP: no UBSan build of the command")
+        sys.exit(77)
+    srcs = []
+    for name, args, cmd in (("stk", ["--summary", "--backtrace", "16"], [prog("prog-stacks")]),
+                            ("ev", ["--events"], [prog("prog-counts")]),
+                            ("sum", ["--summary"], [prog("prog-tree"), "root"])):
+        d = os.path.join(tmp, name)
+        p = mstat("run", "-o", d + "/", *args, "--", *cmd)
+        fs = [os.path.join(d, f) for f in log_files(d)]
+        check(fs, f"{name}: no logs ({p.returncode}: {p.stderr[-200:]})")
+        srcs += fs[:2]
+    rng = __import__("random").Random(7)
+    made = []
+    for k, src in enumerate(srcs):
+        data = open(src, "rb").read()
+        body = int(data[32:40], 16) * 64 if data[18:28] == b"SUMMARY 2 " else 0
+        cuts = sorted({len(data) * i // 23 for i in range(1, 23)} | {body + 8 * i for i in range(0, 40, 3)})
+        for c in cuts:
+            made.append(data[:c])
+        for i in range(40):
+            at = (body + 8 * rng.randrange(0, 200)) if body else rng.randrange(0, len(data))
+            at = min(at, max(len(data) - 8, 0)) & ~7
+            for w in (0, 1, 1 << 63, (1 << 64) - 1):
+                made.append(data[:at] + w.to_bytes(8, "little") + data[at + 8:])
+    bad = []
+    for i, blob in enumerate(made):
+        d = os.path.join(tmp, "dmg", str(i))
+        os.makedirs(d)
+        f = os.path.join(d, "log.%d.1.0" % (1000 + i))
+        with open(f, "wb") as fh:
+            fh.write(blob)
+        for argv in (["report", "--json", d], ["report", d], ["report", d, "--html", f + ".html"],
+                     ["show", f]):
+            r = subprocess.run([ub] + argv, capture_output=True, timeout=60)
+            err, out = r.stderr.decode(errors="replace"), r.stdout.decode(errors="replace")
+            if r.returncode not in (0, 1) or "runtime error" in err:
+                bad.append((i, argv[0], r.returncode, err[-300:]))
+            elif argv[:2] == ["report", "--json"] and r.returncode == 0:
+                neg = [k for k in re.findall(r'"(\w+)": -\d', out)
+                       if k not in ("in_use", "peak_in_use")]  # FINI's, after a reset
+                if neg:
+                    bad.append((i, "negative", neg[:4]))
+        if len(bad) > 5:
+            break
+    print(f"{len(made)} damaged files, 4 readers each")
+    check(not bad, f"damaged inputs: {bad[:5]}")
 
 
 def case_bench(tmp):
