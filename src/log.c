@@ -1672,11 +1672,18 @@ uint64_t mstat_log_own_resident(uint64_t *file_backed)
 {
 	uint64_t anon = 0, file = 0;
 
+	/* mincore for the segments only (a few calls); the tables by their
+	 * size: a body of a million blocks is 25,000 pages, and this runs at
+	 * every RSS sample, with the world stopped. A hashed table's pages
+	 * are all touched once it has as many entries as pages. */
 	for (unsigned i = 0; i < own_nseg; i++)
 		*(own_seg[i].file ? &file : &anon) +=
 			mstat_resident_in((const void *)own_seg[i].lo, own_seg[i].len);
-	if (stab_map)
-		anon += mstat_resident_in(stab_map, stab_map_len);
+	if (stab_map) {
+		uint64_t t = ((uint64_t)stab_used + 1) * PAGE_SIZE_;
+
+		anon += t < stab_map_len ? t : stab_map_len;
+	}
 	if (W.kind == MSTAT_SINK_FILE) {
 		/* A window's pages are the program's to map only once written
 		 * (the zeros that reserved the rest are in the page cache, not
@@ -1684,9 +1691,9 @@ uint64_t mstat_log_own_resident(uint64_t *file_backed)
 		if (W.win)
 			file += ((uint64_t)W.pos + PAGE_SIZE_ - 1) / PAGE_SIZE_ * PAGE_SIZE_;
 		if (W.stale)
-			file += mstat_resident_in(W.stale, W.stale_len);
+			file += W.stale_len;	/* written to its end */
 		if (SUM.body)
-			file += mstat_resident_in(SUM.body - sum_lead(SUM.off), sum_lead(SUM.off) + SUM.len);
+			file += sum_lead(SUM.off) + SUM.len - (SUM.released < SUM.len ? SUM.released : 0);
 	}
 	if (file_backed)
 		*file_backed = file;

@@ -904,8 +904,11 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 	 * (a double free glibc aborts on, a block from before a logging gap)
 	 * takes nothing off, frees of inherited blocks at most INHERITED,
 	 * and nothing is below zero. The preload's counters took them off.
-	 * (After the check above: a damaged body's figures are bounded.) */
-	uint64_t back = !s->fork_child ? im->unknown_free_bytes :
+	 * (After the check above: a damaged body's figures are bounded.)
+	 * Not when the body lost events: then a free the table did not know
+	 * is most likely of a block it could not hold, which the counters
+	 * counted rightly. */
+	uint64_t back = m->lost ? 0 : !s->fork_child ? im->unknown_free_bytes :
 		im->inh_free_bytes > im->inherited ? im->inh_free_bytes - im->inherited : 0;
 	int64_t iu;
 
