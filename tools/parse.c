@@ -883,7 +883,8 @@ static void summary_load(struct state *s, const char *buf, size_t len)
 
 	/* Frees of blocks it never had: no more than a process can free (not
 	 * bounded by the counters, which a reset through the API restarts). */
-	if (known > ((uint64_t)1 << 48) || im->inh_free_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
+	if (known > ((uint64_t)1 << 48) || im->allocs > ((uint64_t)1 << 48) ||
+	    im->frees > ((uint64_t)1 << 48) || im->inh_free_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
 	    im->unknown_free_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||
 	    im->live_blocks > im->allocs || im->live_bytes > im->alloc_bytes ||
 	    im->frees > im->allocs + known || im->alloc_bytes > SIZE_MAX_PLAUSIBLE * 1024 ||

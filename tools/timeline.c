@@ -84,6 +84,24 @@ static size_t steps(const struct mstat_image *im, uint64_t start, uint64_t end, 
 		put(out, &n, w, s->end);
 		prev = w;
 	}
+	/* The tree never shows less than an image held: its own blocks live
+	 * at the end, when its samples say less (a body whose timeline was
+	 * lost or damaged, counters taken from the live blocks): all its life
+	 * without samples, else at its last instant. */
+	int64_t most = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (out[i].v[MSTAT_HEAP] > most)
+			most = out[i].v[MSTAT_HEAP];
+	if (im->live_bytes && most < (int64_t)im->live_bytes) {
+		int64_t v[MSTAT_NSERIES];
+		uint64_t at = n ? (end > prev ? end - 1 : prev) : start;
+
+		memcpy(v, n ? out[n - 1].v : zero, sizeof(v));
+		v[MSTAT_HEAP] = v[MSTAT_TOTAL] = (int64_t)im->live_bytes;
+		put(out, &n, at, v);
+		prev = at + 1 > end ? at + 1 : end;
+	}
 	put(out, &n, end > prev ? end : prev, zero);
 	if (!im->rss_samples)
 		for (size_t i = 0; i + 1 < n; i++)

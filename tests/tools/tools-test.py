@@ -1245,9 +1245,11 @@ def case_impossible(tmp):
     data = open(src, "rb").read()
     ti = data.index(b"\n# TIME ") + 8
     body = int(data[32:40], 16) * 64
+    word = lambda at, v: data[:body + at] + v.to_bytes(8, "little") + data[body + at + 8:]
     for name, new in (("stime", data[:ti] + b"x" + data[ti + 1:]),
-                      ("sunknown", data[:body + 56] + (1 << 63).to_bytes(8, "little") +
-                       data[body + 64:])):
+                      ("sunknown", word(56, 1 << 63)),
+                      ("sallocs", word(64, (1 << 64) - 1)),
+                      ("stimeline", word(24, 1 << 40))):
         d = os.path.join(tmp, name)
         os.mkdir(d)
         with open(os.path.join(d, os.path.basename(src)), "wb") as f:
@@ -1259,11 +1261,12 @@ def case_impossible(tmp):
             continue
         bad = absurd({k: v for k, v in j.items() if k not in ("inputs", "read", "problems")})
         check(not bad, f"{name}: absurd figures: {bad[:5]}")
-        if name == "stime":
-            check(j["heap"]["peak_bytes"] >= ims[0]["live_bytes_end"] > 0 and
+        if name in ("stime", "stimeline"):
+            check(j["heap"]["peak_bytes"] >= ims[0]["live_bytes_end"] and
+                  (name == "stimeline" or ims[0]["live_bytes_end"] > 0) and
                   j["heap"]["max_alive"] == 1, f"{name}: tree peak {j['heap']['peak_bytes']}, "
                   f"alive {j['heap']['max_alive']}, live {ims[0]['live_bytes_end']}")
-        else:
+        else:  # sunknown, sallocs
             check(j["read"]["problems"] >= 1 and "impossible summary counters" in r.stderr and
                   ims[0]["unmatched_frees"] + ims[0]["inherited_freed"] <= ims[0]["freed"],
                   f"{name}: {r.stderr[-300:]} {ims[0]['inherited_freed']}")
