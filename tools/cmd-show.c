@@ -51,16 +51,17 @@ static int by_addr(const void *a, const void *b)
  * else UINT64_MAX. */
 static uint64_t show_header(const char *buf, size_t len)
 {
-	const char *p = buf, *end = memchr(buf, '\0', len);
+	const char *p = buf, *end = buf + len;
 	struct mstat_image im;
 	uint64_t at, line = 1;
 
 	mstat_image_init(&im);
-	end = end ? end : buf + len;
+	/* Line by line, not a NUL searched for in the whole file: a 2 GB
+	 * log's header is read without reading the log. */
 	while (p < end && *p == '#') {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
-		if (!eol)
+		if (!eol || memchr(p, '\0', (size_t)(eol - p)))
 			break;
 		printf("%.*s\n", (int)(eol - p), p);
 		if (line++ > 1 && eol - p > 2 && p[1] == ' ' &&
