@@ -8,6 +8,8 @@
 #include "header.h"
 #include "summary.h"
 
+#define HEADER_ARGS_MAX (64 << 20)	/* escaped CMDLINE bytes kept (a 256 MiB stack limit allows 64 MiB of arguments) */
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,14 +187,26 @@ int mstat_header_line(struct mstat_image *im, const char *p, const char *eol, ui
 		/* Children name their parent's file by this: it survives a
 		 * rename. */
 		return v < eol ? set_str(&im->name, v, eol) : 0;
-	} else if (KEY("EXE")) {
-		return set_str(&im->exe, v, eol);
-	} else if (KEY("CWD")) {
-		return set_str(&im->cwd, v, eol);
+	} else if (KEY("EXE") || KEY("CWD")) {
+		/* Paths: PATH_MAX, escaped. */
+		if (eol - v > 4 * 4096) {
+			mstat_diag_add(&im->diag, line, "%s longer than 16 KiB: cut", KEY("EXE") ? "EXE" : "CWD");
+			eol = v + 4 * 4096;
+		}
+		return set_str(KEY("EXE") ? &im->exe : &im->cwd, v, eol);
 	} else if (KEY("CMDLINE")) {
 		size_t len;
 		unsigned n;
-		char *a = mstat_unescape(v, (size_t)(eol - v), true, &len, &n);
+		char *a;
+
+		/* A command line the kernel takes is a few MB at most: a longer
+		 * one is damage, and would cost the report twice its size. */
+		if (eol - v > HEADER_ARGS_MAX) {
+			mstat_diag_add(&im->diag, line, "CMDLINE longer than %d MiB: cut",
+				       HEADER_ARGS_MAX >> 20);
+			eol = v + HEADER_ARGS_MAX;
+		}
+		a = mstat_unescape(v, (size_t)(eol - v), true, &len, &n);
 
 		if (!a)
 			return -ENOMEM;

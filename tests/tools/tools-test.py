@@ -2140,6 +2140,16 @@ def case_defects(tmp):
           images(bj)[0]["argv"][-1] == "\x01\x1b", f"the big command line in JSON: {r.stderr[-300:]}")
     calls = int(open(count).read()) if os.path.exists(count) else -1
     check(0 < calls < 100_000, f"stdio calls writing 16 MB of JSON: {calls}")
+    # A command line beyond what the kernel takes is damage: cut at 64 MiB
+    # and said, not held whole twice (a 1.5 GB one cost 2.9 GB).
+    huge = os.path.join(tmp, "huge.log")
+    tiny_log(huge, 8, 100, 1_000_000_000, "x" * (70 << 20))
+    r = mstat("report", "--json", "--output", os.path.join(tmp, "huge.json"), huge)
+    with open(os.path.join(tmp, "huge.json")) as f:
+        hj = json.load(f)
+    check(r.returncode == 0 and "CMDLINE longer than 64 MiB: cut" in r.stderr and
+          len(images(hj)[0]["argv"][0]) == 64 << 20, f"a 70 MiB command line: {r.stderr[-300:]}")
+    os.unlink(huge)
 
     # --collapsed on logs without stacks: said.
     coll = os.path.join(tmp, "none.collapsed")
