@@ -308,6 +308,7 @@ static void file_cut(uint64_t len)
 
 static int fsize_check(uint64_t size);
 static void own_note(void);
+static uint64_t own_hwm, program_max;	/* see raise_to() */
 /* summary.inc */
 static uint64_t sum_text_cap(void);
 static int sum_relocate(uint64_t need);
@@ -1543,6 +1544,8 @@ void mstat_log_forget_in_child(void)
 	 * program's memory. */
 	bool torn = W.lock != 0 || t->depth != 0;
 
+	/* The parent's highest figures are not the child's. */
+	own_hwm = program_max = 0;
 	W.lock = 0;
 	t->tid = 0;	/* a new thread id in the child */
 	t->depth = 0;
@@ -1700,17 +1703,23 @@ uint64_t mstat_log_own_resident(uint64_t *file_backed)
 	return anon + file;
 }
 
-/* The highest own resident bytes seen (at samples, and at each growth of
- * a table, when old and new are both resident), and the program's highest
- * sample: what FINI's peak resident size can be told apart by. */
-static uint64_t own_hwm, program_max;
+/* own_hwm and program_max (declared above): the highest own resident
+ * bytes seen (at samples, at each growth of a table, when old and new
+ * are both resident, and at a window's switch), and the program's highest
+ * sample: what FINI's peak resident size can be told apart by. Raised
+ * from several threads (the writer's, a timeline lock's), relaxed. */
+static void raise_to(uint64_t *v, uint64_t x)
+{
+	uint64_t old = __atomic_load_n(v, __ATOMIC_RELAXED);
+
+	while (x > old && !__atomic_compare_exchange_n(v, &old, x, true, __ATOMIC_RELAXED,
+						       __ATOMIC_RELAXED))
+		;
+}
 
 static void own_note(void)
 {
-	uint64_t own = mstat_log_own_resident(NULL);
-
-	if (own > own_hwm)
-		own_hwm = own;
+	raise_to(&own_hwm, mstat_log_own_resident(NULL));
 }
 
 int mstat_statm_program(uint64_t *resident, uint64_t *shared)
@@ -1721,23 +1730,22 @@ int mstat_statm_program(uint64_t *resident, uint64_t *shared)
 	if (r < 0)
 		return r;
 	own = mstat_log_own_resident(&file);
-	if (own > own_hwm)
-		own_hwm = own;
+	raise_to(&own_hwm, own);
 	*resident = *resident > own ? *resident - own : 0;
 	*shared = *shared > file ? *shared - file : 0;
-	if (*resident > program_max)
-		program_max = *resident;
+	raise_to(&program_max, *resident);
 	return 0;
 }
 
 uint64_t mstat_log_program_peak(uint64_t maxrss)
 {
-	uint64_t own = mstat_log_own_resident(NULL), v;
+	uint64_t hwm, top, v;
 
-	if (own > own_hwm)
-		own_hwm = own;
+	raise_to(&own_hwm, mstat_log_own_resident(NULL));
+	hwm = __atomic_load_n(&own_hwm, __ATOMIC_RELAXED);
+	top = __atomic_load_n(&program_max, __ATOMIC_RELAXED);
 	/* Neither term exceeds the program's own peak: at the kernel's peak
 	 * the preload held at most own_hwm; a sample is the program's. */
-	v = maxrss > own_hwm ? maxrss - own_hwm : 0;
-	return v > program_max ? v : program_max;
+	v = maxrss > hwm ? maxrss - hwm : 0;
+	return v > top ? v : top;
 }
