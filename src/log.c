@@ -292,7 +292,7 @@ static void file_cut(uint64_t len)
 	struct stat st;
 	int fd;
 
-	if (W.fd >= 0 || W.fd_checked) {
+	if (W.fd >= 0) {
 		if (file_fd_check() == 0 && ftruncate(W.fd, (off_t)len) == 0)
 			W.file_len = len;
 		return;

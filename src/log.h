@@ -102,11 +102,11 @@ void mstat_log_control(const char *type, uint64_t a, uint64_t b, const char *tai
 /* An RSS entry of a sample just taken (the next periodic one waits). */
 void mstat_log_rss(uint64_t resident, uint64_t shared);
 
-/* The preload's own resident bytes (its writable data and the
- * unwinder's, its log window, the summary's body, the stack table), and
- * of them the file-backed ones (statm's shared part). Caller is in the
- * writer. mstat_log_own_init() finds the objects' segments, out of
- * malloc (it takes the loader's lock). */
+/* The preload's own resident bytes (its segments and the unwinder's, its
+ * log window, the summary's body, the stack table), and of them the
+ * file-backed ones (statm's shared part): an estimate, read without the
+ * writer's lock where a timeline lock is held. mstat_log_own_init() finds
+ * the objects' segments, out of malloc (it takes the loader's lock). */
 void mstat_log_own_init(void);
 uint64_t mstat_log_own_resident(uint64_t *file_backed);
 

@@ -1084,12 +1084,6 @@ void mstat_proc_forked(int pid)
 	}
 }
 
-/* getrusage's peak resident size (KiB) as the program's (log.h). */
-static int64_t maxrss_program(long kib)
-{
-	return (int64_t)mstat_log_program_peak((uint64_t)kib * 1024);
-}
-
 static void put_fini(void)
 {
 	struct mstat_counters c;
@@ -1126,7 +1120,8 @@ static void put_fini(void)
 		{ " deallocated=", (int64_t)c.deallocated },
 		{ " in_use=", c.in_use },
 		{ " peak_in_use=", c.peak_in_use },
-		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ? maxrss_program(ru.ru_maxrss) : -1 },
+		{ " maxrss=", getrusage(RUSAGE_SELF, &ru) == 0 ?
+			       (int64_t)mstat_log_program_peak((uint64_t)ru.ru_maxrss * 1024) : -1 },
 		{ " threads=", threads > 1 ? (int64_t)threads : -1 },
 		{ " peak_slack=", slack > 0 ? slack : -1 },
 		{ " time=", (int64_t)mstat_clock_ns(CLOCK_MONOTONIC) },	/* the image's end */
