@@ -1656,11 +1656,24 @@ static int own_find(struct dl_phdr_info *info, size_t size, void *arg)
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum && own_nseg < OWN_SEGS; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		bool file = !(ph->p_flags & PF_W);
 
-		if (ph->p_type == PT_LOAD)
-			own_seg[own_nseg++] = (typeof(own_seg[0])){ info->dlpi_addr + ph->p_vaddr,
-								  ph->p_memsz,
-								  !(ph->p_flags & PF_W) };
+		if (ph->p_type != PT_LOAD)
+			continue;
+		/* The read-only segments follow each other page to page: one
+		 * mincore for them all (it fails on a range with a hole, so
+		 * only where the pages meet). */
+		if (own_nseg && own_seg[own_nseg - 1].file == file) {
+			uintptr_t *plen = &own_seg[own_nseg - 1].len, plo = own_seg[own_nseg - 1].lo;
+			uintptr_t pend = (plo + *plen + PAGE_SIZE_ - 1) & ~(uintptr_t)(PAGE_SIZE_ - 1);
+
+			if ((lo & ~(uintptr_t)(PAGE_SIZE_ - 1)) == pend) {
+				*plen = lo + ph->p_memsz - plo;
+				continue;
+			}
+		}
+		own_seg[own_nseg++] = (typeof(own_seg[0])){ lo, ph->p_memsz, file };
 	}
 	return 0;
 }
@@ -1671,17 +1684,34 @@ void mstat_log_own_init(void)
 	dl_iterate_phdr(own_find, (void *)(uintptr_t)mstat_log_own_init);
 }
 
-uint64_t mstat_log_own_resident(uint64_t *file_backed)
+/* The segments' resident bytes at the last reading: [0] writable, [1]
+ * file-backed; own_seg_read once there was one. Relaxed: read and
+ * written by several threads. */
+static uint64_t own_seg_res[2];
+static bool own_seg_read;
+
+/* fresh: the segments read again (mincore, at a sample and at FINI); else
+ * their figures of the last reading, for the notes at a window's switch
+ * and a table's growth, whose change is in the part known by size. */
+static uint64_t own_resident(bool fresh, uint64_t *file_backed)
 {
 	uint64_t anon = 0, file = 0;
 
-	/* mincore for the segments only (a few calls); the tables by their
+	/* mincore for the segments only (two calls); the tables by their
 	 * size: a body of a million blocks is 25,000 pages, and this runs at
 	 * every RSS sample, with the world stopped. A hashed table's pages
 	 * are all touched once it has as many entries as pages. */
-	for (unsigned i = 0; i < own_nseg; i++)
-		*(own_seg[i].file ? &file : &anon) +=
-			mstat_resident_in((const void *)own_seg[i].lo, own_seg[i].len);
+	if (fresh || !__atomic_load_n(&own_seg_read, __ATOMIC_RELAXED)) {
+		for (unsigned i = 0; i < own_nseg; i++)
+			*(own_seg[i].file ? &file : &anon) +=
+				mstat_resident_in((const void *)own_seg[i].lo, own_seg[i].len);
+		__atomic_store_n(&own_seg_res[0], anon, __ATOMIC_RELAXED);
+		__atomic_store_n(&own_seg_res[1], file, __ATOMIC_RELAXED);
+		__atomic_store_n(&own_seg_read, true, __ATOMIC_RELAXED);
+	} else {
+		anon = __atomic_load_n(&own_seg_res[0], __ATOMIC_RELAXED);
+		file = __atomic_load_n(&own_seg_res[1], __ATOMIC_RELAXED);
+	}
 	if (stab_map) {
 		uint64_t t = ((uint64_t)stab_used + 1) * PAGE_SIZE_;
 
@@ -1703,6 +1733,11 @@ uint64_t mstat_log_own_resident(uint64_t *file_backed)
 	return anon + file;
 }
 
+uint64_t mstat_log_own_resident(uint64_t *file_backed)
+{
+	return own_resident(true, file_backed);
+}
+
 /* own_hwm and program_max (declared above): the highest own resident
  * bytes seen (at samples, at each growth of a table, when old and new
  * are both resident, and at a window's switch), and the program's highest
@@ -1719,7 +1754,7 @@ static void raise_to(uint64_t *v, uint64_t x)
 
 static void own_note(void)
 {
-	raise_to(&own_hwm, mstat_log_own_resident(NULL));
+	raise_to(&own_hwm, own_resident(false, NULL));
 }
 
 int mstat_statm_program(uint64_t *resident, uint64_t *shared)
