@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/single_threaded.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -833,6 +834,42 @@ static void early_replay(void)
 		mstat_log_add_lost(n);
 }
 
+/* The thread that sets the process's log up: its signal handlers must
+ * not wait for it. */
+static __thread bool init_here __attribute__((tls_model("initial-exec")));
+
+/*
+ * Another thread sets the log up: this one's events wait for it, so that
+ * they come after the set-up's in the log and none is lost (a fork child
+ * that starts threads before its first event has them all allocate
+ * meanwhile: an early buffer of 4096 lost half of 400,000 events, and
+ * replaying it after the others had logged put frees before their
+ * blocks). Bounded, in case the set-up is stuck: past about 200 ms the
+ * events go to the early buffer again. nanosleep by its system call: the
+ * libc function is a cancellation point.
+ */
+static void init_wait(void)
+{
+	const struct timespec nap = { 0, 50000 };
+	int err = errno;
+
+	for (int i = 0; i < 4000; i++) {
+		if (__atomic_load_n(&mstat_state, __ATOMIC_ACQUIRE) != MSTAT_STATE_INITIALISING)
+			break;
+		if (i < 200)
+			__builtin_ia32_pause();
+		else
+			syscall(SYS_nanosleep, &nap, NULL);
+	}
+	errno = err;
+}
+
+static void init_busy(int seen)
+{
+	if (seen == MSTAT_STATE_INITIALISING && !init_here)
+		init_wait();
+}
+
 void mstat_proc_init(void)
 {
 	int expected = MSTAT_STATE_NONE;
@@ -842,8 +879,11 @@ void mstat_proc_init(void)
 		expected = MSTAT_STATE_CHILD;
 		if (!__atomic_compare_exchange_n(&mstat_state, &expected,
 						 MSTAT_STATE_INITIALISING, 0,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			init_busy(expected);
 			return;
+		}
+		init_here = true;
 		/* Made without fork handlers (_Fork, clone) by a fork child
 		 * that had no log yet: a child of that process, not it. */
 		if (!*mstat_fork_guard)
@@ -854,13 +894,22 @@ void mstat_proc_init(void)
 	} else {
 		if (!__atomic_compare_exchange_n(&mstat_state, &expected,
 						 MSTAT_STATE_INITIALISING, 0,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			init_busy(expected);
 			return;
+		}
+		init_here = true;
 		init_once();
 	}
+	/* The set-up's own events (a signal handler's, another preload's)
+	 * while the other threads still wait; then those that stopped
+	 * waiting. */
+	if (MSTAT_UNLIKELY(__atomic_load_n(&early_n, __ATOMIC_RELAXED)))
+		early_replay();
 	__atomic_store_n(&mstat_state, MSTAT_STATE_READY, __ATOMIC_RELEASE);
 	if (MSTAT_UNLIKELY(__atomic_load_n(&early_n, __ATOMIC_RELAXED)))
 		early_replay();
+	init_here = false;
 	errno = err;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,8 +200,11 @@ int mstat_fd_high(int fd)
 	int nfd;
 
 	/* High enough to stay out of the way of programs that use low
-	 * numbers; below a soft limit under 900 (EINVAL), a lower floor. */
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+	 * numbers; below a soft limit under 900 (EINVAL), a lower floor.
+	 * With threads, within the descriptor table a process starts with
+	 * (64): growing a shared table waits for an RCU grace period, which
+	 * took 12.8 ms in a fork child whose threads allocated meanwhile. */
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, __libc_single_threaded ? 900 : 48);
 	if (nfd < 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
 	if (nfd < 0)

@@ -483,6 +483,41 @@ static void mode_fork_threads(int n)
 		CHECK(pthread_join(th[i], NULL) == 0);
 }
 
+static void *pairs(void *arg)
+{
+	for (long i = 0; i < (long)arg; i++)
+		free(malloc(100));
+	return NULL;
+}
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* A fork child of a process with threads starts a thread before its
+ * first allocation (glibc gives it a dead thread's cached stack: no
+ * allocation), then both threads make n malloc/free pairs: the first
+ * event of one sets the log up while the other allocates. */
+static void mode_threaded_child(int n)
+{
+	pthread_t t0, t;
+	pid_t pid;
+
+	CHECK(pthread_create(&t0, NULL, idle, NULL) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		CHECK(pthread_create(&t, NULL, pairs, (void *)(long)n) == 0);
+		pairs((void *)(long)n);
+		CHECK(pthread_join(t, NULL) == 0);
+		_exit(0);
+	}
+	wait_status(pid, 0);
+}
+
 /* glibc's tst-malloc-fork-deadlock in small: two threads fork while three
  * read a 50,000-byte line through stdio (getline reallocs holding the
  * stream's lock) and one flushes every stream (holding stdio's list lock,
@@ -745,6 +780,8 @@ int main(int argc, char **argv)
 		mode_chdir();
 	else if (!strcmp(mode, "closefd"))
 		mode_closefd();
+	else if (!strcmp(mode, "threaded-child"))
+		mode_threaded_child(n);
 	else if (!strcmp(mode, "fork-threads"))
 		mode_fork_threads(n);
 	else if (!strcmp(mode, "fork-nested"))

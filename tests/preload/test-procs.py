@@ -282,6 +282,43 @@ elif case == 'fork-threads':
 	t = tree_of(threads=True)
 	check_eq(len(kids(t, t.roots[0])), 300, 'fork children')
 
+elif case == 'threaded-child':
+	# The child's two threads make 400,000 calls (2 x 100,000 pairs) while the first event's
+	# thread sets its log up: none may be lost (LOST) or come before the
+	# set-up's (a block allocated twice, a free before its block), in
+	# either kind. Many runs: which thread gets there first varies.
+	import importlib.util
+	spec = importlib.util.spec_from_file_location(
+		'sr', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'summary',
+				   'summary-read.py'))
+	sr = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(sr)
+	n = 100000
+	for r in range(6):
+		shutil.rmtree(d)
+		os.mkdir(d)
+		run_ok([procs, 'threaded-child', child, str(n)])
+		t = tree_of(threads=True)
+		k = kids(t, t.roots[0])
+		check_eq(len(k), 1, 'fork children')
+		check(not k[0].inexact, 'run %d: the child lost nothing: %r' % (r, k[0].fini))
+		check(fini(k[0])[0] >= 2 * n, 'run %d: the child\'s allocations %r'
+		      % (r, fini(k[0])))
+		check_eq(sum(1 for e in k[0].entries if e.type == 'malloc'), fini(k[0])[0],
+			 'run %d: the child\'s malloc entries against FINI' % r)
+		shutil.rmtree(d)
+		os.mkdir(d)
+		run_ok([procs, 'threaded-child', child, str(n)],
+		       extra_env={'MALLOC_STAT_MODE': 'summary'})
+		sums = [os.path.join(d, f) for f in os.listdir(d) if f.startswith('log.')]
+		bodies = [sr.decode(f) for f in sums]
+		child_b = [b for b in bodies if b['counters']['allocations'] >= 2 * n]
+		check_eq(len(child_b), 1, 'run %d: the summary of the child' % r)
+		c = child_b[0]
+		check(c['lost'] == 0 and c['unknown_frees']['count'] == 0,
+		      'run %d: the summary lost nothing: lost %d, unknown frees %r'
+		      % (r, c['lost'], c['unknown_frees']))
+
 elif case == 'pidreuse':
 	# 200 traced children, the pid counter run round (pid_max is 32768
 	# here) by children of raw clone that log nothing, 200 more: the second
