@@ -25,6 +25,7 @@
 #include "process.h"
 #include "self.h"
 #include "stack.h"
+#include "sys.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -250,6 +251,28 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
 {
 	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+/* libunwind checks the memory it reads through a pipe, opened at its
+ * first use and again whenever the program has closed it: its two
+ * descriptors are moved out of the program's way like the logs' (a
+ * program that closed 0-2 had its stdout writing into that pipe, and any
+ * other its open() returning 5 for 3). Everyone else's pipe2 (a signal
+ * handler's in the middle of an unwind too) is the system call, as
+ * glibc's is. */
+EXPORT int pipe2(int fds[2], int flags)
+{
+	uintptr_t from = (uintptr_t)__builtin_return_address(0);
+	int r = (int)syscall(SYS_pipe2, fds, flags);
+
+	if (MSTAT_UNLIKELY(from >= mstat_unwinder_lo && from < mstat_unwinder_hi) && r == 0) {
+		int err = errno;
+
+		fds[0] = mstat_fd_move(fds[0]);
+		fds[1] = mstat_fd_move(fds[1]);
+		errno = err;
+	}
+	return r;
 }
 
 EXPORT int munmap(void *addr, size_t len)

@@ -24,6 +24,7 @@ uint64_t mstat_stack_sample;
 
 static int (*unwind)(void **, int);
 static uintptr_t self_lo, self_hi;
+uintptr_t mstat_unwinder_lo, mstat_unwinder_hi;
 
 struct tstack {
 	int64_t until;		/* bytes left before the next sample */
@@ -48,17 +49,23 @@ void mstat_stack_configure(const char *depth, const char *sample)
 	mstat_stack_sample = parse_u64(sample);
 }
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t me = (uintptr_t)arg;
+/* The loaded segment holding at: [lo, hi). */
+struct seg {
+	uintptr_t at, lo, hi;
+};
 
+static int find_seg(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct seg *sg = arg;
+
+	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
 
-		if (ph->p_type == PT_LOAD && me >= lo && me < lo + ph->p_memsz) {
-			self_lo = lo;
-			self_hi = lo + ph->p_memsz;
+		if (ph->p_type == PT_LOAD && sg->at >= lo && sg->at < lo + ph->p_memsz) {
+			sg->lo = lo;
+			sg->hi = lo + ph->p_memsz;
 			return 1;
 		}
 	}
@@ -71,13 +78,23 @@ void mstat_stack_load(void)
 
 	if (!mstat_stack_depth || unwind)
 		return;
-	dl_iterate_phdr(find_self, (void *)(uintptr_t)mstat_stack_load);
+	struct seg me = { (uintptr_t)mstat_stack_load, 0, 0 };
+
+	dl_iterate_phdr(find_seg, &me);
+	self_lo = me.lo;
+	self_hi = me.hi;
 	/* What dlopen allocates and maps here is ours, not the program's. */
 	mstat_self_inside = 1;
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (h)
 		unwind = (int (*)(void **, int))dlsym(h, "unw_backtrace");
 	if (unwind) {
+		struct seg u = { (uintptr_t)unwind, 0, 0 };
+
+		/* Its code, before its first use opens its pipe (pipe2). */
+		dl_iterate_phdr(find_seg, &u);
+		mstat_unwinder_lo = u.lo;
+		mstat_unwinder_hi = u.hi;
 		void *warm[4];
 
 		/* Its first use in a thread allocates (the loader's block for

@@ -23,6 +23,10 @@ void mstat_stack_configure(const char *depth, const char *sample);
 /* Loads the unwinder; from the constructor, never from inside malloc. */
 void mstat_stack_load(void);
 
+/* libunwind's code, once loaded: what its calls into the preload's
+ * wrappers (pipe2) come from. */
+extern uintptr_t mstat_unwinder_lo, mstat_unwinder_hi;
+
 /* Whether this allocation of usable bytes gets a stack. */
 bool mstat_stack_want(size_t usable);
 

@@ -195,18 +195,34 @@ const char *mstat_getenv(const char *name, char *buf, size_t cap)
 	return NULL;
 }
 
-int mstat_fd_high(int fd)
+/* A copy of fd high enough to stay out of the way of programs that use
+ * low numbers; below a soft limit under 900 (EINVAL), a lower floor. With
+ * threads, within the descriptor table a process starts with (64):
+ * growing a shared table waits for an RCU grace period, which took
+ * 12.8 ms in a fork child whose threads allocated meanwhile. */
+static int fd_dup_out(int fd)
 {
-	int nfd;
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, __libc_single_threaded ? 900 : 48);
 
-	/* High enough to stay out of the way of programs that use low
-	 * numbers; below a soft limit under 900 (EINVAL), a lower floor.
-	 * With threads, within the descriptor table a process starts with
-	 * (64): growing a shared table waits for an RCU grace period, which
-	 * took 12.8 ms in a fork child whose threads allocated meanwhile. */
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, __libc_single_threaded ? 900 : 48);
 	if (nfd < 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+	return nfd;
+}
+
+int mstat_fd_move(int fd)
+{
+	int nfd = fd_dup_out(fd);
+
+	if (nfd < 0)
+		return fd;
+	syscall(SYS_close, fd);	/* not a cancellation point */
+	return nfd;
+}
+
+int mstat_fd_high(int fd)
+{
+	int nfd = fd_dup_out(fd);
+
 	if (nfd < 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (nfd < 0) {

@@ -35,6 +35,10 @@ const char *mstat_getenv(const char *name, char *buf, size_t cap);
  * fd (the old one is closed) or -errno. */
 int mstat_fd_high(int fd);
 
+/* The same move for a descriptor that must stay open: fd itself when it
+ * cannot be moved. */
+int mstat_fd_move(int fd);
+
 /* clock_gettime of the vDSO, past any preload's that replaces it; set by
  * mstat_clock_resolve (lock-free, allocation-free: callable from malloc)
  * when the process sets up, NULL before and without a vDSO. */

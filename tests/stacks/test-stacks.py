@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-PRELOAD, PATHS, LIB, THROW, THREADS, FIRST, QUIET = sys.argv[1:8]
+PRELOAD, PATHS, LIB, THROW, THREADS, FIRST, QUIET, FDS = sys.argv[1:9]
 failures = []
 
 
@@ -171,5 +171,25 @@ for mode in ("events", "summary"):
         got = out.split()
         check(len(got) == 4 and got[1] == "-1" and got[3] in ("-1", "0"),
               f"{mode}, sampled: no block of ours among the program's ({out.strip()!r})")
+
+# The unwinder's pipe (libunwind checks memory through one) is out of the
+# program's range: with 0-2 closed at exec, a write to 1 fails as it does
+# untraced instead of going into the pipe, and open() returns the same
+# number; with them open, open() returns 3, not 5.
+for std in ("<&- >&- 2>&-", ""):
+    with tempfile.TemporaryDirectory() as tmp:
+        res = os.path.join(tmp, "res")
+        cmd = ["sh", "-c", f'exec "$0" "$1" {std}', FDS, res]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        bare = open(res).read()
+        for mode in ("events", "summary"):
+            for extra in ({"MALLOC_STAT_BACKTRACE": "8"},
+                          {"MALLOC_STAT_BACKTRACE": "8", "MALLOC_STAT_SAMPLE": "4096"}):
+                env = dict(os.environ, LD_PRELOAD=PRELOAD, MALLOC_STAT_MODE=mode,
+                           MALLOC_STAT_PREFIX=os.path.join(tmp, "log"), **extra)
+                subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+                got = open(res).read()
+                check(got == bare, f"{mode} {extra} with {std or 'stdio open'}: "
+                      f"{got.strip()!r}, untraced {bare.strip()!r}")
 
 sys.exit(1 if failures else 0)
