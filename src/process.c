@@ -562,6 +562,69 @@ static bool captures_drain(void)
 	return false;
 }
 
+/* Events of the set-up, in order; more than fit are counted as lost.
+ * Room for a few milliseconds of other threads' events: a fork child
+ * that starts threads before its first allocation opens its log has
+ * them all allocate meanwhile (64 lost half of them). Pages never
+ * touched cost nothing. */
+#define EARLY_MAX 4096
+static struct early {
+	uint8_t ev, done;
+	const void *p, *old;
+	size_t req, usable, old_usable;
+} early[EARLY_MAX];
+static unsigned early_n, early_lost;
+
+/* The thread that sets the process's log up: its signal handlers must
+ * not wait for it. */
+static __thread bool init_here __attribute__((tls_model("initial-exec")));
+
+/*
+ * Another thread sets the log up: this one's events wait for it, so that
+ * they come after the set-up's in the log and none is lost (a fork child
+ * that starts threads before its first event has them all allocate
+ * meanwhile: an early buffer of 4096 lost half of 400,000 events, and
+ * replaying it after the others had logged put frees before their
+ * blocks). Bounded, in case the set-up is stuck: past 200 ms the events
+ * go to the early buffer again, and no event waits for that set-up any
+ * more. nanosleep by its system call: the libc function is a
+ * cancellation point.
+ */
+#define INIT_WAIT_NS 200000000ull
+
+/* Set when a wait ran out: later events do not wait for that set-up. */
+static bool init_stuck;
+
+static void init_wait(void)
+{
+	const struct timespec nap = { 0, 50000 };
+	uint64_t end = 0;
+	int err = errno;
+
+	for (int i = 0; !__atomic_load_n(&init_stuck, __ATOMIC_RELAXED); i++) {
+		if (__atomic_load_n(&mstat_state, __ATOMIC_ACQUIRE) != MSTAT_STATE_INITIALISING)
+			break;
+		if (i < 200) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		uint64_t now = mstat_clock_ns(CLOCK_MONOTONIC);
+
+		if (!end)
+			end = now + INIT_WAIT_NS;
+		else if (now >= end)
+			__atomic_store_n(&init_stuck, true, __ATOMIC_RELAXED);
+		syscall(SYS_nanosleep, &nap, NULL);
+	}
+	errno = err;
+}
+
+static void init_busy(int seen)
+{
+	if (seen == MSTAT_STATE_INITIALISING && !init_here)
+		init_wait();
+}
+
 static void atfork_prepare(void)
 {
 	unsigned d = fork_depth++ % FORK_NEST;
@@ -574,6 +637,10 @@ static void atfork_prepare(void)
 	 * they would otherwise take its identity. */
 	if (mstat_state == MSTAT_STATE_CHILD && !mstat_log_nested())
 		mstat_proc_init();
+	/* Another thread sets the log up: the child would inherit the set-up
+	 * half done, without the thread doing it. */
+	else if (mstat_state == MSTAT_STATE_INITIALISING)
+		init_busy(MSTAT_STATE_INITIALISING);
 	if (mstat_state != MSTAT_STATE_READY)
 		return;
 	int err = errno;
@@ -686,6 +753,21 @@ static void atfork_child(void)
 	 * in this child; it records no stacks. */
 	if (fork_at[d].mid_capture)
 		mstat_stack_depth = 0;
+	/* Forked while a set-up was under way (it ran out of time, or a
+	 * signal handler of the set-up's own thread forked): the thread doing
+	 * it is not in this child, nor is a log it could finish. The child
+	 * counts and logs nothing, and says so in PREFIX.nolog. */
+	if (mstat_state == MSTAT_STATE_INITIALISING && !*mstat_fork_guard) {
+		become_child(ORIGIN_FORK, fork_at[d].off, fork_at[d].boot);
+		init_here = false;
+		init_stuck = false;
+		early_n = early_lost = 0;
+		__atomic_store_n(&mstat_state, MSTAT_STATE_READY, __ATOMIC_RELEASE);
+		if (P.prefix[0] == '/')
+			nolog_record("set-up", EBUSY);
+		errno = err;
+		return;
+	}
 	/* A fork handler registered before ours may have allocated in the
 	 * child already; the fork guard then caught the child first. */
 	if (mstat_state != MSTAT_STATE_READY || *mstat_fork_guard)
@@ -784,18 +866,6 @@ static void init_once(void)
 	}
 }
 
-/* Events of the set-up, in order; more than fit are counted as lost.
- * Room for a few milliseconds of other threads' events: a fork child
- * that starts threads before its first allocation opens its log has
- * them all allocate meanwhile (64 lost half of them). Pages never
- * touched cost nothing. */
-#define EARLY_MAX 4096
-static struct early {
-	uint8_t ev, done;
-	const void *p, *old;
-	size_t req, usable, old_usable;
-} early[EARLY_MAX];
-static unsigned early_n, early_lost;
 
 void mstat_proc_early(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 		      const void *old, size_t old_usable)
@@ -834,42 +904,6 @@ static void early_replay(void)
 		mstat_log_add_lost(n);
 }
 
-/* The thread that sets the process's log up: its signal handlers must
- * not wait for it. */
-static __thread bool init_here __attribute__((tls_model("initial-exec")));
-
-/*
- * Another thread sets the log up: this one's events wait for it, so that
- * they come after the set-up's in the log and none is lost (a fork child
- * that starts threads before its first event has them all allocate
- * meanwhile: an early buffer of 4096 lost half of 400,000 events, and
- * replaying it after the others had logged put frees before their
- * blocks). Bounded, in case the set-up is stuck: past about 200 ms the
- * events go to the early buffer again. nanosleep by its system call: the
- * libc function is a cancellation point.
- */
-static void init_wait(void)
-{
-	const struct timespec nap = { 0, 50000 };
-	int err = errno;
-
-	for (int i = 0; i < 4000; i++) {
-		if (__atomic_load_n(&mstat_state, __ATOMIC_ACQUIRE) != MSTAT_STATE_INITIALISING)
-			break;
-		if (i < 200)
-			__builtin_ia32_pause();
-		else
-			syscall(SYS_nanosleep, &nap, NULL);
-	}
-	errno = err;
-}
-
-static void init_busy(int seen)
-{
-	if (seen == MSTAT_STATE_INITIALISING && !init_here)
-		init_wait();
-}
-
 void mstat_proc_init(void)
 {
 	int expected = MSTAT_STATE_NONE;
@@ -884,6 +918,7 @@ void mstat_proc_init(void)
 			return;
 		}
 		init_here = true;
+		init_stuck = false;
 		/* Made without fork handlers (_Fork, clone) by a fork child
 		 * that had no log yet: a child of that process, not it. */
 		if (!*mstat_fork_guard)
@@ -899,6 +934,7 @@ void mstat_proc_init(void)
 			return;
 		}
 		init_here = true;
+		init_stuck = false;
 		init_once();
 	}
 	/* The set-up's own events (a signal handler's, another preload's)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -518,6 +519,60 @@ static void mode_threaded_child(int n)
 	wait_status(pid, 0);
 }
 
+static void *nop(void *arg)
+{
+	return arg;
+}
+
+static int started;
+
+static void *started_pairs(void *arg)
+{
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+	return pairs(arg);
+}
+
+/* n fork children of a process that has had a thread; each starts a
+ * thread that allocates at once (its first event sets the child's log
+ * up) and forks 0-190 us later, often in the middle of that set-up; the
+ * grandchild allocates and exits. */
+static void mode_fork_in_setup(int n)
+{
+	pthread_t t;
+
+	CHECK(pthread_create(&t, NULL, nop, NULL) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	for (int k = 0; k < n; k++) {
+		pid_t pid = fork();
+
+		CHECK(pid >= 0);
+		if (pid == 0) {
+			struct timespec a, b;
+			pid_t g;
+
+			started = 0;
+			CHECK(pthread_create(&t, NULL, started_pairs, (void *)2000L) == 0);
+			while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+				;
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			do
+				clock_gettime(CLOCK_MONOTONIC, &b);
+			while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) <
+			       (k % 20) * 10000L);
+			g = fork();
+			CHECK(g >= 0);
+			if (g == 0) {
+				pairs((void *)10L);
+				_exit(0);
+			}
+			wait_status(g, 0);
+			CHECK(pthread_join(t, NULL) == 0);
+			_exit(0);
+		}
+		wait_status(pid, 0);
+	}
+}
+
 /* glibc's tst-malloc-fork-deadlock in small: two threads fork while three
  * read a 50,000-byte line through stdio (getline reallocs holding the
  * stream's lock) and one flushes every stream (holding stdio's list lock,
@@ -780,6 +835,8 @@ int main(int argc, char **argv)
 		mode_chdir();
 	else if (!strcmp(mode, "closefd"))
 		mode_closefd();
+	else if (!strcmp(mode, "fork-in-setup"))
+		mode_fork_in_setup(n);
 	else if (!strcmp(mode, "threaded-child"))
 		mode_threaded_child(n);
 	else if (!strcmp(mode, "fork-threads"))

@@ -319,6 +319,21 @@ elif case == 'threaded-child':
 		      'run %d: the summary lost nothing: lost %d, unknown frees %r'
 		      % (r, c['lost'], c['unknown_frees']))
 
+elif case == 'fork-in-setup':
+	# 40 fork children whose second thread forks while the first event's
+	# sets the child's log up: each grandchild still gets its log, linked
+	# to its parent (one forked in the middle of the set-up inherited it
+	# half done, and then waited at every event for a thread it does not
+	# have, or logged nothing).
+	n = 40
+	run_ok([procs, 'fork-in-setup', child, str(n)], timeout=100)
+	t = tree_of(threads=True)
+	k = kids(t, t.roots[0])
+	check_eq(len(k), n, 'fork children')
+	check_eq(sorted(len(kids(t, c)) for c in k), [1] * n, 'each child\'s fork children')
+	check(all(fini(g)[0] >= 10 for c in k for g in kids(t, c)),
+	      'the grandchildren logged their calls: %r' % [fini(g) for c in k for g in kids(t, c)])
+
 elif case == 'pidreuse':
 	# 200 traced children, the pid counter run round (pid_max is 32768
 	# here) by children of raw clone that log nothing, 200 more: the second
