@@ -258,12 +258,18 @@ EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t
  * descriptors are moved out of the program's way like the logs' (a
  * program that closed 0-2 had its stdout writing into that pipe, and any
  * other its open() returning 5 for 3). Everyone else's pipe2 (a signal
- * handler's in the middle of an unwind too) is the system call, as
- * glibc's is. */
+ * handler's in the middle of an unwind too) goes on unchanged, to the
+ * next definition (a later preload's, else glibc's). */
+static int (*real_pipe2)(int *, int);
+
 EXPORT int pipe2(int fds[2], int flags)
 {
 	uintptr_t from = (uintptr_t)__builtin_return_address(0);
-	int r = (int)syscall(SYS_pipe2, fds, flags);
+	int r;
+
+	if (!real_pipe2)
+		real_pipe2 = (__typeof__(real_pipe2))dlsym(RTLD_NEXT, "pipe2");
+	r = real_pipe2 ? real_pipe2(fds, flags) : (int)syscall(SYS_pipe2, fds, flags);
 
 	if (MSTAT_UNLIKELY(from >= mstat_unwinder_lo && from < mstat_unwinder_hi) && r == 0) {
 		int err = errno;
