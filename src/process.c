@@ -562,11 +562,10 @@ static bool captures_drain(void)
 	return false;
 }
 
-/* Events of the set-up, in order; more than fit are counted as lost.
- * Room for a few milliseconds of other threads' events: a fork child
- * that starts threads before its first allocation opens its log has
- * them all allocate meanwhile (64 lost half of them). Pages never
- * touched cost nothing. */
+/* Events made while the log is set up, in order, logged once it is: the
+ * set-up's own (a signal handler's, another preload's) and other threads'
+ * once their wait ran out (init_wait); more than fit are counted as lost.
+ * Pages never touched cost nothing. */
 #define EARLY_MAX 4096
 static struct early {
 	uint8_t ev, done;
@@ -865,7 +864,6 @@ static void init_once(void)
 		mstat_log_unlock();
 	}
 }
-
 
 void mstat_proc_early(enum mstat_ev ev, const void *p, size_t req, size_t usable,
 		      const void *old, size_t old_usable)
